@@ -1,0 +1,43 @@
+"""SGV: Spain's national access point for public EV charging data."""
+
+from flask import Flask
+
+from sgv.config import ENVIRONMENTS, Defaults, cache_config, sqlalchemy_url
+from sgv.extensions import cache, db, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the SGV application."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_prefixed_env("SGV")
+    else:
+        app.config.update(test_config)
+    _derive_settings(app)
+
+    db.init_app(app)
+    cache.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+
+    from sgv import errors, health, models  # noqa: F401  (models: register the tables)
+    from sgv.cli import sgv_cli
+
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    app.cli.add_command(sgv_cli)
+    return app
+
+
+def _derive_settings(app: Flask) -> None:
+    """Turn the SGV_* settings into what Flask and its extensions read."""
+    config = app.config
+    if config["ENVIRONMENT"] not in ENVIRONMENTS:
+        raise ValueError(
+            f"SGV_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, "
+            f"not {config['ENVIRONMENT']!r}"
+        )
+    config.setdefault("SQLALCHEMY_DATABASE_URI", sqlalchemy_url(config["DATABASE_URL"]))
+    for key, value in cache_config(config["CACHE_URL"]).items():
+        config.setdefault(key, value)
+    config["MAX_CONTENT_LENGTH"] = config["MAX_BODY"]

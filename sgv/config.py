@@ -1,0 +1,48 @@
+"""Configuration defaults; every value can be overridden by an `SGV_<NAME>` variable."""
+
+# The cluster that scripts/run and scripts/test start (scripts/lib/postgres.sh).
+DEFAULT_DATABASE_URL = "postgresql://sgv@127.0.0.1:54320/sgv"
+
+
+class Defaults:
+    """Working defaults for a developer machine; production overrides them by environment."""
+
+    DATABASE_URL = DEFAULT_DATABASE_URL
+    CACHE_URL = ""  # empty: in-process cache; redis://… in production
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    PARTY_ID = "SGV"
+    COUNTRY_CODE = "ES"
+    ENVIRONMENT = "production"  # or "staging": publishes nothing
+    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    TOKEN_DAYS = 365
+    MAX_BODY = 1_000_000  # bytes; larger OCPI bodies get 413
+    CHECK_INTERVAL = 3600  # seconds between data-quality checks
+    CHECK_FAILURES = 3  # consecutive failed checks before a CPO's EVSEs show UNKNOWN
+    HTTP_TIMEOUT = 10.0  # seconds for every outbound call to a CPO
+    CACHE_DEFAULT_TIMEOUT = 300
+
+    JSON_SORT_KEYS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+ENVIRONMENTS = ("production", "staging")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return the URL with the psycopg 3 driver, so a plain postgresql:// URL works."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def cache_config(cache_url: str) -> dict:
+    """Map SGV_CACHE_URL onto Flask-Caching settings."""
+    if not cache_url:
+        return {"CACHE_TYPE": "SimpleCache"}
+    if cache_url.startswith(("redis://", "rediss://", "unix://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": cache_url}
+    raise ValueError(f"SGV_CACHE_URL must be empty or a redis:// URL, not {cache_url!r}")

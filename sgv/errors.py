@@ -1,0 +1,79 @@
+"""Error answers by audience: OCPI envelope under /api/, JSON under /opendata/, HTML elsewhere.
+
+Handlers are registered on the app, not on blueprints, because blueprint handlers never
+see URLs that matched no route (Flask docs, "Handling Application Errors").
+"""
+
+import uuid
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from jinja2 import TemplateNotFound
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from sgv.ocpi import envelope
+
+# HTTP status → OCPI status_code for errors raised outside the OCPI views (SPEC §3).
+OCPI_CODES = {400: envelope.INVALID_PARAMETERS, 413: envelope.INVALID_PARAMETERS}
+
+
+def audience() -> str:
+    """Say who is asking, from the path: 'ocpi', 'opendata' or 'html'."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return "ocpi"
+    if request.path.startswith("/opendata/") and request.path != "/opendata/":
+        return "opendata"
+    return "html"
+
+
+def http_error(error: HTTPException) -> Response | tuple:
+    """Answer an HTTP error in the form the asker reads."""
+    code = error.code or 500
+    kind = audience()
+    if kind == "ocpi":
+        status_code = envelope.SERVER_ERROR if code >= 500 else OCPI_CODES.get(code, 2000)
+        return envelope.ocpi_response(
+            http_status=code, status_code=status_code, message=error.description
+        )
+    if kind == "opendata":
+        response = jsonify(code=code, name=error.name, description=error.description)
+        response.status_code = code
+        return response
+    try:
+        body = render_template(f"errors/{code}.html", error=error)
+    except TemplateNotFound:
+        body = render_template("errors/error.html", error=error)
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    return body, code, headers
+
+
+def ocpi_error(error: envelope.OcpiError) -> Response:
+    """Answer a refused OCPI request with its envelope."""
+    return envelope.ocpi_response(
+        http_status=error.http_status, status_code=error.status_code, message=error.message
+    )
+
+
+def unexpected_error(error: Exception) -> Response | tuple:
+    """Log an unexpected failure under an id and answer 500 without a stack trace."""
+    incident = uuid.uuid4().hex[:12]
+    current_app.logger.exception(
+        "Unexpected error %s on %s %s", incident, request.method, request.path
+    )
+    description = f"Something went wrong on our side (incident {incident})."
+    return http_error(InternalServerError(description=description))
+
+
+def echo_message_ids(response: Response) -> Response:
+    """Echo or create X-Request-ID and X-Correlation-ID on every OCPI answer (OCPI 2.2 §4.1)."""
+    if audience() == "ocpi":
+        for header in ("X-Request-ID", "X-Correlation-ID"):
+            response.headers[header] = request.headers.get(header) or str(uuid.uuid4())
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers and the OCPI message-id echo."""
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(envelope.OcpiError, ocpi_error)
+    app.register_error_handler(Exception, unexpected_error)
+    app.after_request(echo_message_ids)

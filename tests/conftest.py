@@ -1,0 +1,151 @@
+"""Test fixtures: real PostGIS databases, thrown away at the end of the run (STYLE §8).
+
+`app` rolls every test back; `committed_app` commits for real (for gunicorn, Chromium,
+racing connections, rejections recorded in their own transaction) and truncates after.
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from sgv import create_app
+from sgv.extensions import db
+
+# scripts/test exports the admin URL of the project's cluster; tests create databases there.
+ADMIN_URL = os.environ.get("SGV_TEST_DATABASE_URL", "postgresql://sgv@127.0.0.1:54320/postgres")
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def database_url(name: str) -> str:
+    """Return the URL of database `name` on the test server."""
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def admin_execute(sql: str) -> None:
+    """Run one statement on the test server's maintenance database, outside a transaction."""
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql)
+    except psycopg.OperationalError as exc:
+        pytest.exit(
+            f"cannot reach the test PostgreSQL at {ADMIN_URL} ({exc}); run scripts/test",
+            returncode=2,
+        )
+
+
+def app_settings(url: str, **overrides) -> dict:
+    """Settings for an app under test: no environment read, a real in-process cache."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "CACHE_TYPE": "SimpleCache",
+        "PUBLIC_URL": "http://sgv.test",
+        "HTTP_TIMEOUT": 2.0,
+        **overrides,
+    }
+
+
+@contextmanager
+def throwaway_database(label: str, migrated: bool = True) -> Iterator[str]:
+    """Create a database for this run, migrated to the current schema; drop it afterwards."""
+    name = f"sgv_test_{RUN_ID}_{label}"
+    admin_execute(f'CREATE DATABASE "{name}"')
+    # Test data needs no durability; this keeps thousands of commits fast.
+    admin_execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    url = database_url(name)
+    try:
+        if migrated:
+            app = create_app(app_settings(url))
+            with app.app_context():
+                upgrade(directory=os.path.join(app.root_path, "..", "migrations"))
+                db.engine.dispose()
+        yield url
+    finally:
+        admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def rolled_back_database() -> Iterator[str]:
+    with throwaway_database("rb") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def committed_database() -> Iterator[str]:
+    with throwaway_database("commit") as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    """A database with nothing in it, not even PostGIS: for migration tests."""
+    with throwaway_database(f"empty_{secrets.token_hex(2)}", migrated=False) as url:
+        yield url
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Run everything on one connection inside an outer transaction that is rolled back.
+
+    The session joins that transaction with savepoints, so code under test may commit
+    (flask-sqlalchemy-lite "test_isolation"); nothing reaches the database for good.
+    """
+    engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    session_options = db.session.session_factory.kw
+    saved_options = dict(session_options)
+    db.session.remove()
+    session_options["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield
+    finally:
+        db.session.remove()
+        session_options.clear()
+        session_options.update(saved_options)
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def app(rolled_back_database: str) -> Iterator[Flask]:
+    """An app whose every write is rolled back at the end of the test."""
+    app = create_app(app_settings(rolled_back_database))
+    with app.app_context(), rolled_back(app):
+        yield app
+
+
+def truncate_all() -> None:
+    """Empty every table of ours (not PostGIS's), restarting id sequences."""
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def committed_app(committed_database: str) -> Iterator[Flask]:
+    """An app whose writes are committed for real, visible to other processes; emptied after."""
+    app = create_app(app_settings(committed_database))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            truncate_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()

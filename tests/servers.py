@@ -1,0 +1,74 @@
+"""Real servers for end-to-end tests: the app under gunicorn on a free port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sgv_environment(database_url: str, **settings: str) -> dict[str, str]:
+    """Environment for a process running SGV on `database_url` (SGV_* settings added)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SGV_")}
+    env["SGV_DATABASE_URL"] = database_url
+    env.update({f"SGV_{key}": value for key, value in settings.items()})
+    return env
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Poll `url` until it answers, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urlopen(url, timeout=1):
+                return
+        except URLError:
+            time.sleep(0.1)
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int = 2, **settings: str) -> Iterator[str]:
+    """Serve wsgi:app under gunicorn on a free port; yield its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = sgv_environment(database_url, PUBLIC_URL=base_url, **settings)
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up(base_url + "/healthz", process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
