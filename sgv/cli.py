@@ -1,21 +1,13 @@
-"""Operator commands: `flask --app app sgv …`, also installed as the `sgv` console script."""
+"""Operator commands: `flask --app app sgv …`, also installed as the `sgv` console script.
 
-import json
-from typing import Any
+Each domain's commands live in sgv/commands/<domain>.py and are attached here.
+"""
 
-import click
 from flask.cli import AppGroup, ScriptInfo
 
+from sgv.commands.output import emit, json_option
+
 sgv_cli = AppGroup("sgv", help="Operate SGV: CPOs, the RIPREE register, checks, demo data.")
-
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text."
-)
-
-
-def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
-    """Print a command's result as one JSON object or as readable text."""
-    click.echo(json.dumps(result, default=str, ensure_ascii=False) if as_json else text)
 
 
 @sgv_cli.command("status")

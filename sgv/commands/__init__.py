@@ -1,0 +1,1 @@
+"""Operator command groups, one module per domain, assembled in sgv/cli.py."""

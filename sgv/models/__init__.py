@@ -1,0 +1,23 @@
+"""Tables only, by domain. Queries live in the service modules.
+
+Pattern for later tables: add the model to the module of its domain (or a new one
+imported here), then a migration under migrations/versions/ (README, "Changing the
+schema").
+"""
+
+from sgv.models.ocpi import Connector, Evse, Location, Rejection, Tariff
+from sgv.models.parties import PARTY_STATES, AuditEntry, Party
+from sgv.models.registry import ChargePoint, Installation
+
+__all__ = [
+    "PARTY_STATES",
+    "AuditEntry",
+    "ChargePoint",
+    "Connector",
+    "Evse",
+    "Installation",
+    "Location",
+    "Party",
+    "Rejection",
+    "Tariff",
+]
