@@ -5,7 +5,9 @@ Each domain's commands live in sgv/commands/<domain>.py and are attached here.
 
 from flask.cli import AppGroup, ScriptInfo
 
+from sgv.commands.cpo import cpo
 from sgv.commands.output import emit, json_option
+from sgv.commands.ripree import ripree
 
 sgv_cli = AppGroup("sgv", help="Operate SGV: CPOs, the RIPREE register, checks, demo data.")
 
@@ -27,6 +29,10 @@ def status_command(as_json: bool) -> None:
     emit(result, as_json, text)
     if result["status"] != "ok":
         raise SystemExit(1)
+
+
+sgv_cli.add_command(cpo)
+sgv_cli.add_command(ripree)
 
 
 def main() -> None:

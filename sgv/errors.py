@@ -6,11 +6,16 @@ see URLs that matched no route (Flask docs, "Handling Application Errors").
 
 import uuid
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from jinja2 import TemplateNotFound
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sgv.extensions import db
+from sgv.models import Rejection
 from sgv.ocpi import envelope
+
+OBJECT_IDS = ("location_id", "evse_uid", "connector_id", "tariff_id")
 
 # HTTP status → OCPI status_code for errors raised outside the OCPI views (SPEC §3).
 OCPI_CODES = {400: envelope.INVALID_PARAMETERS, 413: envelope.INVALID_PARAMETERS}
@@ -31,6 +36,7 @@ def http_error(error: HTTPException) -> Response | tuple:
     kind = audience()
     if kind == "ocpi":
         status_code = envelope.SERVER_ERROR if code >= 500 else OCPI_CODES.get(code, 2000)
+        record_rejection(code, status_code, error.description)
         return envelope.ocpi_response(
             http_status=code, status_code=status_code, message=error.description
         )
@@ -46,8 +52,38 @@ def http_error(error: HTTPException) -> Response | tuple:
     return body, code, headers
 
 
+def record_rejection(http_status: int, status_code: int, reason: str) -> None:
+    """Undo the refused request's changes, then keep its reason for the CPO's report.
+
+    The rollback comes first, so the rejection is committed in a transaction of its own
+    and nothing of the refused request survives (SPEC §3).
+    """
+    party_key = g.get("party_key")
+    if party_key is None:
+        return
+    db.session.rollback()
+    ids = [str(request.view_args[k]) for k in OBJECT_IDS if k in (request.view_args or {})]
+    try:
+        db.session.add(
+            Rejection(
+                party_fk=party_key,
+                method=request.method,
+                endpoint=request.path[:512],
+                object_id="/".join(ids)[:160] or None,
+                http_status=http_status,
+                status_code=status_code,
+                reason=reason[:2000],
+            )
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not record a rejection for party %s", party_key)
+
+
 def ocpi_error(error: envelope.OcpiError) -> Response:
-    """Answer a refused OCPI request with its envelope."""
+    """Answer a refused OCPI request with its envelope, recording it for the CPO."""
+    record_rejection(error.http_status, error.status_code, error.message)
     return envelope.ocpi_response(
         http_status=error.http_status, status_code=error.status_code, message=error.message
     )
@@ -56,6 +92,7 @@ def ocpi_error(error: envelope.OcpiError) -> Response:
 def unexpected_error(error: Exception) -> Response | tuple:
     """Log an unexpected failure under an id and answer 500 without a stack trace."""
     incident = uuid.uuid4().hex[:12]
+    db.session.rollback()
     current_app.logger.exception(
         "Unexpected error %s on %s %s", incident, request.method, request.path
     )

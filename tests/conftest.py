@@ -47,7 +47,7 @@ def app_settings(url: str, **overrides) -> dict:
         "DATABASE_URL": url,
         "CACHE_TYPE": "SimpleCache",
         "PUBLIC_URL": "http://sgv.test",
-        "HTTP_TIMEOUT": 2.0,
+        "HTTP_TIMEOUT": 0.5,
         **overrides,
     }
 

@@ -1,0 +1,203 @@
+"""`flask sgv cpo …`: admit CPOs and move them through their lifecycle (SPEC §4, §6)."""
+
+import getpass
+import re
+
+import click
+from flask.cli import AppGroup
+
+from sgv import dataversion
+from sgv.commands.output import emit, fail, json_option
+from sgv.extensions import db
+from sgv.models import Installation, Party
+from sgv.ocpi.envelope import OcpiError
+from sgv.ocpi.versions import public_url
+from sgv.parties import TransitionError, audit, find_party, transition
+from sgv.registration import issue_token_a, renew
+
+cpo = AppGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
+
+
+def operator() -> str:
+    """Name the operator running the command, for the audit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+def party_identity(country: str, party: str, as_json: bool) -> tuple[str, str]:
+    """Validate COUNTRY PARTY arguments (ES IBD) and return them upper-cased."""
+    if not re.fullmatch(r"[A-Za-z]{2}", country):
+        fail(f"COUNTRY must be two letters (e.g. ES), not {country!r}", as_json, 2)
+    if not re.fullmatch(r"[A-Za-z0-9]{3}", party):
+        fail(f"PARTY must be three letters or digits (e.g. IBD), not {party!r}", as_json, 2)
+    return country.upper(), party.upper()
+
+
+def existing_party(country: str, party: str, as_json: bool) -> Party:
+    """Return the admitted CPO or stop with a one-line error."""
+    country, party = party_identity(country, party, as_json)
+    found = find_party(country, party)
+    if found is None:
+        fail(f"no CPO {country}*{party}: add it first with `flask sgv cpo add`", as_json)
+    return found
+
+
+def summary(party: Party) -> dict:
+    """Return the JSON keys describing a CPO in every cpo command."""
+    return {
+        "country_code": party.country_code,
+        "party_id": party.party_id,
+        "name": party.name,
+        "state": party.state,
+        "version": party.version,
+        "token_c_expires_at": party.token_c_expires_at,
+    }
+
+
+@cpo.command("add")
+@click.argument("country")
+@click.argument("party")
+@click.option("--name", required=True, help="The CPO's name as drivers should see it.")
+@click.option("--tax-id", help="The CPO's tax id (NIF).")
+@click.option("--phone", help="Customer-service phone number, shown to drivers.")
+@click.option("--website", help="The CPO's website.")
+@json_option
+def add_command(country, party, name, tax_id, phone, website, as_json):
+    """Admit a CPO that RIPREE lists and print its one-time TOKEN_A.
+
+    JSON keys: country_code, party_id, name, state, token_a, versions_url.
+    """
+    country, party = party_identity(country, party, as_json)
+    if find_party(country, party) is not None:
+        fail(f"CPO {country}*{party} already exists (see `flask sgv cpo show`)", as_json)
+    in_register = db.session.scalar(
+        db.select(Installation.id)
+        .where(
+            Installation.country_code == country,
+            Installation.party_id == party,
+            Installation.retired_at.is_(None),
+        )
+        .limit(1)
+    )
+    if in_register is None:
+        fail(
+            f"{country}*{party} has no installation in RIPREE: import the register first "
+            "(`flask sgv ripree import FILE`)",
+            as_json,
+        )
+    record = Party(
+        country_code=country,
+        party_id=party,
+        name=name,
+        tax_id=tax_id,
+        phone=phone,
+        website=website,
+        state="created",
+        endpoints={},
+        roles=[],
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit(record, "add", actor=operator(), to_state="created")
+    token = issue_token_a(record, actor=operator())
+    db.session.commit()
+    versions_url = public_url("api", "versions")
+    result = {**summary(record), "token_a": token, "versions_url": versions_url}
+    emit(
+        result,
+        as_json,
+        f"Added {country}*{party} ({name}).\nTOKEN_A: {token}\n"
+        f"Versions URL: {versions_url}\nGive both to the CPO over a secure channel.",
+    )
+
+
+@cpo.command("list")
+@json_option
+def list_command(as_json):
+    """List every CPO with its state.
+
+    JSON keys: cpos (a list of country_code, party_id, name, state, version,
+    token_c_expires_at).
+    """
+    parties = db.session.scalars(db.select(Party).order_by(Party.country_code, Party.party_id))
+    rows = [summary(p) for p in parties]
+    lines = [f"{r['country_code']}*{r['party_id']}  {r['state']:<12} {r['name']}" for r in rows]
+    emit({"cpos": rows}, as_json, "\n".join(lines) or "No CPOs yet.")
+
+
+def lifecycle_command(action: str, help_text: str, reason_option: str | None = None):
+    """Build a `cpo <action> COUNTRY PARTY` command that applies one state transition."""
+
+    @click.argument("country")
+    @click.argument("party")
+    @json_option
+    def command(country, party, as_json, reason=None):
+        record = existing_party(country, party, as_json)
+        try:
+            transition(record, action, actor=operator(), reason=reason)
+        except TransitionError as error:
+            fail(str(error), as_json)
+        dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)
+        emit(
+            summary(record),
+            as_json,
+            f"{record.country_code}*{record.party_id} is now {record.state}.",
+        )
+
+    command.__doc__ = help_text + "\n\nJSON keys: country_code, party_id, name, state, ..."
+    if reason_option:
+        command = click.option(
+            reason_option, "reason", required=True, help="Why (kept in the audit log)."
+        )(command)
+    return cpo.command(action)(command)
+
+
+lifecycle_command("approve", "Make a registered CPO live: its live data becomes public.")
+lifecycle_command("revoke", "Hide a live CPO's live data (data quality).", "--reason")
+lifecycle_command("restore", "Make a revoked or re-integrated CPO live again.")
+
+
+@cpo.command("reset")
+@click.argument("country")
+@click.argument("party")
+@json_option
+def reset_command(country, party, as_json):
+    """Issue a new TOKEN_A for a re-integration (the old TOKEN_A stops working).
+
+    JSON keys: country_code, party_id, name, state, token_a, versions_url.
+    """
+    record = existing_party(country, party, as_json)
+    token = issue_token_a(record, actor=operator())
+    db.session.commit()
+    versions_url = public_url("api", "versions")
+    emit(
+        {**summary(record), "token_a": token, "versions_url": versions_url},
+        as_json,
+        f"New TOKEN_A for {record.country_code}*{record.party_id}: {token}\n"
+        f"Versions URL: {versions_url}",
+    )
+
+
+@cpo.command("renew")
+@click.argument("country")
+@click.argument("party")
+@json_option
+def renew_command(country, party, as_json):
+    """Renew the CPO's TOKEN_C by PUTting new credentials to its credentials endpoint.
+
+    JSON keys: country_code, party_id, name, state, version, token_c_expires_at.
+    """
+    record = existing_party(country, party, as_json)
+    try:
+        issued = renew(record, actor=operator())
+    except OcpiError as error:
+        fail(f"renewal failed, the current token stays valid: {error.message}", as_json)
+    db.session.commit()
+    emit(
+        summary(issued.party),
+        as_json,
+        f"Renewed {record.country_code}*{record.party_id}: new TOKEN_C valid until "
+        f"{issued.party.token_c_expires_at:%Y-%m-%d}.",
+    )

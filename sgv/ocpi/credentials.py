@@ -1,0 +1,59 @@
+"""The credentials module: a CPO registers, updates and unregisters (SPEC §3)."""
+
+from flask import g
+
+from sgv.extensions import db
+from sgv.ocpi import bp
+from sgv.ocpi.auth import authenticate
+from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError, ocpi_response
+from sgv.ocpi.payload import json_body, load
+from sgv.ocpi.schemas import load_credentials
+from sgv.registration import our_credentials, register, unregister, update
+
+URL = "/<any('2.2.1','2.2','2.1.1'):version>/credentials"
+
+
+def registered_party():
+    """Authenticate a CPO that must already be registered (TOKEN_C), else answer 405."""
+    party = authenticate(allow_token_a=True)
+    if g.token_kind != "C":
+        raise OcpiError(405, CLIENT_ERROR, "Not registered: POST your credentials first")
+    return party
+
+
+@bp.get(URL)
+def get_credentials():
+    """Return the platform's credentials, with the token the caller presented."""
+    authenticate(allow_token_a=True)
+    return ocpi_response(our_credentials(g.ocpi_version, g.token))
+
+
+@bp.post(URL)
+def post_credentials():
+    """Register a CPO holding a TOKEN_A: call it back, then hand over TOKEN_C."""
+    party = authenticate(allow_token_a=True)
+    if g.token_kind != "A":
+        raise OcpiError(405, CLIENT_ERROR, "Already registered: use PUT to update credentials")
+    credentials = load(load_credentials, json_body())
+    issued = register(party, g.token, credentials.data)
+    db.session.commit()
+    return ocpi_response(our_credentials(g.ocpi_version, issued.token))
+
+
+@bp.put(URL)
+def put_credentials():
+    """Update a registered CPO's credentials: call it back again, issue a new TOKEN_C."""
+    party = registered_party()
+    credentials = load(load_credentials, json_body())
+    issued = update(party, credentials.data)
+    db.session.commit()
+    return ocpi_response(our_credentials(g.ocpi_version, issued.token))
+
+
+@bp.delete(URL)
+def delete_credentials():
+    """Unregister the CPO: its tokens stop working and its live data is hidden."""
+    party = registered_party()
+    unregister(party, actor="cpo")
+    db.session.commit()
+    return ocpi_response()

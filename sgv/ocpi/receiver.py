@@ -1,0 +1,189 @@
+"""The locations and tariffs modules: what a CPO pushes (SPEC §3).
+
+Each write view: authenticate → load the body with the version's schema → apply →
+commit once → answer. Any refusal raises OcpiError before the commit.
+"""
+
+from datetime import UTC, datetime
+
+from sgv import dataversion, ingest, ingest_tariffs
+from sgv.models import Party
+from sgv.ocpi import bp
+from sgv.ocpi.auth import authenticate
+from sgv.ocpi.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError, ocpi_response
+from sgv.ocpi.envelope import ocpi_timestamp as timestamp
+from sgv.ocpi.payload import json_body, load
+from sgv.ocpi.schemas import load_connector, load_evse, load_location, load_tariff
+
+VERSION = "/<any('2.2.1','2.2','2.1.1'):version>"
+LOCATION = VERSION + "/locations/<cc>/<pid>/<location_id>"
+EVSE = LOCATION + "/<evse_uid>"
+CONNECTOR = EVSE + "/<connector_id>"
+TARIFF = VERSION + "/tariffs/<cc>/<pid>/<tariff_id>"
+MAX_ID = 39  # the real SGV's limit; OCPI says 36
+
+
+def module_party(cc: str, pid: str, **ids: str) -> Party:
+    """Authenticate with TOKEN_C and refuse URLs of another party (403) or overlong ids."""
+    party = authenticate(allow_token_a=False)
+    if cc.upper() != party.country_code or pid.upper() != party.party_id:
+        raise OcpiError(
+            403,
+            CLIENT_ERROR,
+            f"{cc}/{pid} is not your party: you push as {party.country_code}/{party.party_id}",
+        )
+    for name, value in ids.items():
+        if len(value) > MAX_ID:
+            raise OcpiError(400, INVALID_PARAMETERS, f"{name}: longer than {MAX_ID} characters")
+    return party
+
+
+def pushed(loader, cc: str, pid: str, *, partial: bool) -> tuple[dict, dict, list[str]]:
+    """Return (raw body, normalised data, warnings) of a push, owner checked against the URL."""
+    raw = json_body()
+    result = load(loader, raw, partial=partial)
+    data = result.data
+    if "last_updated" not in data:  # only possible for a 2.1.1 PATCH: stamp the receipt
+        now = datetime.now(UTC)
+        data["last_updated"] = now
+        raw = {**raw, "last_updated": timestamp(now)}
+    ingest.same_id("country_code", data.get("country_code"), cc)
+    ingest.same_id("party_id", data.get("party_id"), pid)
+    return raw, data, result.warnings
+
+
+def acknowledge(outcome: ingest.Outcome, *sequences: str, warnings: list[str] = ()):
+    """Commit, bump the data versions, and answer as SPEC §3's table says.
+
+    Warnings (unknown values of descriptive enums, kept) go back to the CPO's engineers
+    in status_message, so they learn of them without asking the operator.
+    """
+    if outcome is ingest.Outcome.STALE:
+        dataversion.commit()  # nothing changed, but end the transaction and its locks
+        return ocpi_response(message="Not applied: last_updated is older than the stored object")
+    dataversion.commit(*sequences)
+    message = ("Accepted with warnings: " + "; ".join(warnings)) if warnings else None
+    return ocpi_response(
+        http_status=201 if outcome is ingest.Outcome.CREATED else 200, message=message
+    )
+
+
+BOTH = (dataversion.STATIC, dataversion.DYNAMIC)
+
+
+@bp.get(LOCATION)
+def get_location(cc: str, pid: str, location_id: str):
+    """Return a stored Location with its EVSEs, as the CPO pushed it."""
+    party = module_party(cc, pid, location_id=location_id)
+    return ocpi_response(ingest.location_document(ingest.require_location(party, location_id)))
+
+
+@bp.put(LOCATION)
+def put_location(cc: str, pid: str, location_id: str):
+    """Receive a full Location from a CPO."""
+    party = module_party(cc, pid, location_id=location_id)
+    raw, data, warnings = pushed(load_location, cc, pid, partial=False)
+    outcome = ingest.put_location(party, location_id, raw, data, warnings)
+    return acknowledge(outcome, *BOTH, warnings=warnings)
+
+
+@bp.patch(LOCATION)
+def patch_location(cc: str, pid: str, location_id: str):
+    """Receive a partial Location update."""
+    party = module_party(cc, pid, location_id=location_id)
+    raw, data, warnings = pushed(load_location, cc, pid, partial=True)
+    outcome = ingest.patch_location(party, location_id, raw, data)
+    return acknowledge(outcome, *BOTH, warnings=warnings)
+
+
+@bp.get(EVSE)
+def get_evse(cc: str, pid: str, location_id: str, evse_uid: str):
+    """Return a stored EVSE with its connectors."""
+    party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
+    location = ingest.require_location(party, location_id)
+    return ocpi_response(ingest.evse_document(ingest.require_evse(location, evse_uid)))
+
+
+@bp.put(EVSE)
+def put_evse(cc: str, pid: str, location_id: str, evse_uid: str):
+    """Receive a full EVSE of a known location."""
+    party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
+    raw, data, warnings = pushed(load_evse, cc, pid, partial=False)
+    outcome = ingest.put_evse(party, location_id, evse_uid, raw, data)
+    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+
+
+@bp.patch(EVSE)
+def patch_evse(cc: str, pid: str, location_id: str, evse_uid: str):
+    """Receive a partial EVSE update, most often a status change."""
+    party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
+    raw, data, warnings = pushed(load_evse, cc, pid, partial=True)
+    outcome = ingest.patch_evse(party, location_id, evse_uid, raw, data)
+    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+
+
+@bp.get(CONNECTOR)
+def get_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_id: str):
+    """Return a stored connector."""
+    party = module_party(
+        cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
+    )
+    evse = ingest.require_evse(ingest.require_location(party, location_id), evse_uid)
+    return ocpi_response(dict(ingest.require_connector(evse, connector_id).data))
+
+
+@bp.put(CONNECTOR)
+def put_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_id: str):
+    """Receive a full connector of a known EVSE."""
+    party = module_party(
+        cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
+    )
+    raw, data, warnings = pushed(load_connector, cc, pid, partial=False)
+    outcome = ingest.put_connector(party, location_id, evse_uid, connector_id, raw, data)
+    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+
+
+@bp.patch(CONNECTOR)
+def patch_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_id: str):
+    """Receive a partial connector update, e.g. new tariff_ids."""
+    party = module_party(
+        cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
+    )
+    raw, data, warnings = pushed(load_connector, cc, pid, partial=True)
+    outcome = ingest.patch_connector(party, location_id, evse_uid, connector_id, raw, data)
+    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+
+
+@bp.get(TARIFF)
+def get_tariff(cc: str, pid: str, tariff_id: str):
+    """Return a stored tariff."""
+    party = module_party(cc, pid, tariff_id=tariff_id)
+    return ocpi_response(dict(ingest_tariffs.require_tariff(party, tariff_id).data))
+
+
+@bp.put(TARIFF)
+def put_tariff(cc: str, pid: str, tariff_id: str):
+    """Receive a full tariff."""
+    party = module_party(cc, pid, tariff_id=tariff_id)
+    raw, data, warnings = pushed(load_tariff, cc, pid, partial=False)
+    outcome = ingest_tariffs.put_tariff(party, tariff_id, raw, data, warnings)
+    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+
+
+@bp.patch(TARIFF)
+def patch_tariff(cc: str, pid: str, tariff_id: str):
+    """Receive a partial tariff update (offered in every version, as the real SGV does)."""
+    party = module_party(cc, pid, tariff_id=tariff_id)
+    raw, data, _ = pushed(load_tariff, cc, pid, partial=True)
+    return acknowledge(
+        ingest_tariffs.patch_tariff(party, tariff_id, raw, data), dataversion.DYNAMIC
+    )
+
+
+@bp.delete(TARIFF)
+def delete_tariff(cc: str, pid: str, tariff_id: str):
+    """Delete a tariff the CPO no longer uses."""
+    party = module_party(cc, pid, tariff_id=tariff_id)
+    ingest_tariffs.delete_tariff(party, tariff_id)
+    dataversion.commit(dataversion.DYNAMIC)
+    return ocpi_response()

@@ -1,0 +1,307 @@
+"""OCPI value types: strict JSON types, lenient enums, date-times, coordinates.
+
+JSON types are checked strictly (a string "true" is not a boolean, a number is not a
+string): OCPI says what each field is, and guessing hides a CPO's bug from its report.
+Descriptive enums are the exception: newer OCPI versions add values (SPEC §3).
+"""
+
+import math
+import re
+import string
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+ID = 39  # the real SGV's limit for ids; OCPI says 36 (SPEC §3)
+URL = 255
+
+# --- enums (OCPI 2.2.1; 2.1.1's lists are subsets, except LOCATION_TYPES) ------------
+
+STATUSES = (
+    "AVAILABLE",
+    "BLOCKED",
+    "CHARGING",
+    "INOPERATIVE",
+    "OUTOFORDER",
+    "PLANNED",
+    "REMOVED",
+    "RESERVED",
+    "UNKNOWN",
+)
+CAPABILITIES = frozenset(
+    {
+        "CHARGING_PROFILE_CAPABLE",
+        "CHARGING_PREFERENCES_CAPABLE",
+        "CHIP_CARD_SUPPORT",
+        "CONTACTLESS_CARD_SUPPORT",
+        "CREDIT_CARD_PAYABLE",
+        "DEBIT_CARD_PAYABLE",
+        "PED_TERMINAL",
+        "REMOTE_START_STOP_CAPABLE",
+        "RESERVABLE",
+        "RFID_READER",
+        "START_SESSION_CONNECTOR_REQUIRED",
+        "TOKEN_GROUP_CAPABLE",
+        "UNLOCK_CAPABLE",
+    }
+)
+CONNECTOR_TYPES = frozenset(
+    {
+        "CHADEMO",
+        "CHAOJI",
+        *(f"DOMESTIC_{letter}" for letter in string.ascii_uppercase[:15]),  # A…O
+        "GBT_AC",
+        "GBT_DC",
+        "IEC_60309_2_single_16",
+        "IEC_60309_2_three_16",
+        "IEC_60309_2_three_32",
+        "IEC_60309_2_three_64",
+        "IEC_62196_T1",
+        "IEC_62196_T1_COMBO",
+        "IEC_62196_T2",
+        "IEC_62196_T2_COMBO",
+        "IEC_62196_T3A",
+        "IEC_62196_T3C",
+        "MCS",  # OCPI 2.3.0
+        "NEMA_5_20",
+        "NEMA_6_30",
+        "NEMA_6_50",
+        "NEMA_10_30",
+        "NEMA_10_50",
+        "NEMA_14_30",
+        "NEMA_14_50",
+        "PANTOGRAPH_BOTTOM_UP",
+        "PANTOGRAPH_TOP_DOWN",
+        "SAE_J3400",  # OCPI 2.3.0 (NACS)
+        "TESLA_R",
+        "TESLA_S",
+    }
+)
+CONNECTOR_FORMATS = frozenset({"SOCKET", "CABLE"})
+POWER_TYPES = frozenset({"AC_1_PHASE", "AC_2_PHASE", "AC_2_PHASE_SPLIT", "AC_3_PHASE", "DC"})
+PARKING_TYPES = frozenset(
+    {
+        "ALONG_MOTORWAY",
+        "PARKING_GARAGE",
+        "PARKING_LOT",
+        "ON_DRIVEWAY",
+        "ON_STREET",
+        "UNDERGROUND_GARAGE",
+    }
+)
+LOCATION_TYPES = frozenset(  # OCPI 2.1.1 Location.type
+    {"ON_STREET", "PARKING_GARAGE", "UNDERGROUND_GARAGE", "PARKING_LOT", "OTHER", "UNKNOWN"}
+)
+PARKING_RESTRICTIONS = frozenset({"EV_ONLY", "PLUGGED", "DISABLED", "CUSTOMERS", "MOTORCYCLES"})
+FACILITIES = frozenset(
+    {
+        "HOTEL",
+        "RESTAURANT",
+        "CAFE",
+        "MALL",
+        "SUPERMARKET",
+        "SPORT",
+        "RECREATION_AREA",
+        "NATURE",
+        "MUSEUM",
+        "BIKE_SHARING",
+        "BUS_STOP",
+        "TAXI_STAND",
+        "TRAM_STOP",
+        "METRO_STATION",
+        "TRAIN_STATION",
+        "AIRPORT",
+        "PARKING_LOT",
+        "CARPOOL_PARKING",
+        "FUEL_STATION",
+        "WIFI",
+    }
+)
+IMAGE_CATEGORIES = frozenset(
+    {"CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"}
+)
+ENERGY_SOURCES = frozenset(
+    {"NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"}
+)
+ENVIRONMENTAL_IMPACTS = frozenset({"NUCLEAR_WASTE", "CARBON_DIOXIDE"})
+TOKEN_TYPES = frozenset({"AD_HOC_USER", "APP_USER", "OTHER", "RFID"})
+TARIFF_TYPES = frozenset(
+    {"AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"}
+)
+TARIFF_DIMENSIONS = frozenset({"ENERGY", "FLAT", "PARKING_TIME", "TIME"})
+DAYS = frozenset({"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"})
+RESERVATIONS = frozenset({"RESERVATION", "RESERVATION_EXPIRES"})
+ROLES = frozenset({"CPO", "EMSP", "HUB", "NAP", "NSP", "OTHER", "SCSP"})
+
+# --- field types -----------------------------------------------------------------------
+
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\Z", re.IGNORECASE
+)
+_LOCAL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+_LOCAL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+class Lenient(fields.String):
+    """A descriptive enum: unknown values are kept; the loader turns them into warnings."""
+
+    def __init__(self, known: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.known = frozenset(known)
+
+
+class Integer(fields.Integer):
+    """A JSON integer: neither true/false nor 3.0 nor "3"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Number(fields.Field[Decimal]):
+    """A JSON number, read as an exact Decimal (prices must not pick up float noise)."""
+
+    default_error_messages = {"invalid": "Not a valid number."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if not math.isfinite(value):  # Python's json reads NaN and Infinity
+            raise self.make_error("invalid")
+        return Decimal(str(value))
+
+
+class Boolean(fields.Field[bool]):
+    """A JSON true or false, nothing that merely looks like one."""
+
+    default_error_messages = {"invalid": "Not a valid boolean."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class DateTime(fields.Field[datetime]):
+    """An RFC 3339 date-time, read as aware UTC; without a zone it is UTC (OCPI 2.2.1)."""
+
+    default_error_messages = {"invalid": "Not a valid date-time (RFC 3339)."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or not _DATE_TIME.match(value):
+            raise self.make_error("invalid")
+        try:
+            moment = datetime.fromisoformat(value.upper())
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise self.make_error("invalid") from None
+
+
+class Coordinate(fields.Field[Decimal]):
+    """A WGS84 latitude or longitude: an OCPI string, or a number some CPOs send instead."""
+
+    default_error_messages = {
+        "invalid": "Not a valid coordinate.",
+        "range": "Out of range (-{limit} to {limit}).",
+    }
+
+    def __init__(self, limit: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.make_error("invalid")
+        try:
+            degrees = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if not degrees.is_finite():
+            raise self.make_error("invalid")
+        if abs(degrees) > self.limit:
+            raise self.make_error("range", limit=self.limit)
+        return degrees
+
+
+def _real_date(value: str) -> None:
+    """Refuse anything but a real day written YYYY-MM-DD."""
+    try:
+        if _LOCAL_DATE.match(value):  # fromisoformat alone also takes 20240101 and 2024-W01-1
+            date.fromisoformat(value)
+            return
+    except ValueError:
+        pass
+    raise ValidationError("Not a valid date (YYYY-MM-DD).")
+
+
+# --- factories: the few shapes every schema repeats ------------------------------------
+
+
+def chars(max_length: int, *, required: bool = False) -> fields.String:
+    """Return a string field of at most `max_length` characters."""
+    return fields.String(required=required, validate=validate.Length(max=max_length))
+
+
+def credentials_token() -> fields.String:
+    """Return a credentials token: 1 to 64 printable non-whitespace ASCII characters."""
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(r"[!-~]*\Z", error="Must be printable ASCII without spaces."),
+        ],
+    )
+
+
+def integer(*, required: bool = False, minimum: int = 0, maximum: int | None = None) -> Integer:
+    """Return an integer field within [minimum, maximum]."""
+    return Integer(required=required, validate=validate.Range(min=minimum, max=maximum))
+
+
+def number(
+    *, required: bool = False, minimum: int | None = 0, maximum: int | None = None
+) -> Number:
+    """Return a number field within [minimum, maximum]."""
+    return Number(required=required, validate=validate.Range(min=minimum, max=maximum))
+
+
+def evse_status(*, required: bool = False) -> fields.String:
+    """Return an EVSE status: strict, because it drives what drivers are shown."""
+    return fields.String(required=required, validate=validate.OneOf(STATUSES))
+
+
+def local_time(*, required: bool = False) -> fields.String:
+    """Return a local HH:MM field (OCPI's regex: 00:00 to 23:59)."""
+    return fields.String(
+        required=required,
+        validate=validate.Regexp(_LOCAL_TIME, error="Not a valid time (HH:MM)."),
+    )
+
+
+def local_date() -> fields.String:
+    """Return a local YYYY-MM-DD field, kept as the string OCPI sends."""
+    return fields.String(validate=_real_date)
+
+
+def one(schema: type[Schema], *, required: bool = False) -> fields.Nested:
+    """Return a nested object field."""
+    return fields.Nested(schema, required=required)
+
+
+def many(item: fields.Field | type[Schema], *, required: bool = False) -> fields.List:
+    """Return a list of non-null items; OCPI's `+` cardinality (required) means one or more."""
+    inner = fields.Nested(item) if isinstance(item, type) else item
+    return fields.List(
+        inner,
+        required=required,
+        validate=validate.Length(min=1, error="Must hold at least one item.") if required else None,
+    )
