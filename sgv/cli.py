@@ -6,6 +6,7 @@ Each domain's commands live in sgv/commands/<domain>.py and are attached here.
 from flask.cli import AppGroup, ScriptInfo
 
 from sgv.commands.cpo import cpo
+from sgv.commands.maintenance import maintenance
 from sgv.commands.output import emit, json_option
 from sgv.commands.ripree import ripree
 
@@ -32,6 +33,7 @@ def status_command(as_json: bool) -> None:
 
 
 sgv_cli.add_command(cpo)
+cpo.add_command(maintenance)
 sgv_cli.add_command(ripree)
 
 

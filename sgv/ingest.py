@@ -12,6 +12,7 @@ from typing import Any
 from geoalchemy2 import WKTElement
 from sqlalchemy import func
 
+from sgv import matching
 from sgv.extensions import db
 from sgv.models import Connector, Evse, Location, Party
 from sgv.ocpi.envelope import INVALID_PARAMETERS, UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
@@ -172,8 +173,9 @@ def put_location(
     apply_location(location, raw, data, partial=False)
     location.warnings = warnings
     if "evses" in data:  # absent: the CPO PUTs a shell and then each EVSE
-        replace_evses(location, raw.get("evses") or [], data["evses"])
+        replace_evses(location, raw.get("evses") or [], data["evses"] or [])
     db.session.flush()
+    matching.match([location.id])
     return outcome
 
 
@@ -214,6 +216,8 @@ def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Out
         evse = require_evse(location, evse_data["uid"])
         if not stale(evse_data.get("last_updated", data["last_updated"]), evse.last_updated):
             apply_evse(evse, raw_evse, evse_data, partial=True)
+    if {"id", "coordinates", "evses"} & data.keys():
+        matching.match([location.id])
     db.session.flush()
     return Outcome.UPDATED
 
@@ -252,7 +256,7 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
         location.evses.append(evse)
     apply_evse(evse, raw, data, partial=False)
     propagate(location, evse.last_updated)
-    db.session.flush()
+    matching.match([location.id])
     return outcome
 
 
@@ -265,6 +269,8 @@ def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: d
         return Outcome.STALE
     apply_evse(evse, raw, data, partial=True)
     propagate(location, evse.last_updated)
+    if "evse_id" in data:
+        matching.match([location.id])
     db.session.flush()
     return Outcome.UPDATED
 

@@ -1,47 +1,19 @@
 """`flask sgv cpo …`: admit CPOs and move them through their lifecycle (SPEC §4, §6)."""
 
-import getpass
-import re
-
 import click
 from flask.cli import AppGroup
 
-from sgv import dataversion
+from sgv import dataversion, party_report
+from sgv.commands.arguments import existing_party, operator, party_identity
 from sgv.commands.output import emit, fail, json_option
 from sgv.extensions import db
-from sgv.models import Installation, Party
+from sgv.models import ChargePoint, Installation, Party
 from sgv.ocpi.envelope import OcpiError
 from sgv.ocpi.versions import public_url
 from sgv.parties import TransitionError, audit, find_party, transition
 from sgv.registration import issue_token_a, renew
 
 cpo = AppGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
-
-
-def operator() -> str:
-    """Name the operator running the command, for the audit log."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
-
-
-def party_identity(country: str, party: str, as_json: bool) -> tuple[str, str]:
-    """Validate COUNTRY PARTY arguments (ES IBD) and return them upper-cased."""
-    if not re.fullmatch(r"[A-Za-z]{2}", country):
-        fail(f"COUNTRY must be two letters (e.g. ES), not {country!r}", as_json, 2)
-    if not re.fullmatch(r"[A-Za-z0-9]{3}", party):
-        fail(f"PARTY must be three letters or digits (e.g. IBD), not {party!r}", as_json, 2)
-    return country.upper(), party.upper()
-
-
-def existing_party(country: str, party: str, as_json: bool) -> Party:
-    """Return the admitted CPO or stop with a one-line error."""
-    country, party = party_identity(country, party, as_json)
-    found = find_party(country, party)
-    if found is None:
-        fail(f"no CPO {country}*{party}: add it first with `flask sgv cpo add`", as_json)
-    return found
 
 
 def summary(party: Party) -> dict:
@@ -201,3 +173,106 @@ def renew_command(country, party, as_json):
         f"Renewed {record.country_code}*{record.party_id}: new TOKEN_C valid until "
         f"{issued.party.token_c_expires_at:%Y-%m-%d}.",
     )
+
+
+OBLIGATION_KW = 43  # Orden TED/445/2023: charge points of 43 kW or more must send live data
+
+
+@cpo.command("deregister")
+@click.argument("country")
+@click.argument("party")
+@click.option("--justification", help="Required for CPOs obliged to send live data (≥ 43 kW).")
+@json_option
+def deregister_command(country, party, justification, as_json):
+    """Hide a CPO's live data for good; obliged CPOs (≥ 43 kW) need --justification.
+
+    JSON keys: country_code, party_id, name, state, version, token_c_expires_at.
+    """
+    record = existing_party(country, party, as_json)
+    obliged = db.session.scalar(
+        db.select(db.func.count(ChargePoint.id))
+        .join(Installation)
+        .where(
+            Installation.country_code == record.country_code,
+            Installation.party_id == record.party_id,
+            Installation.retired_at.is_(None),
+            ChargePoint.max_power_kw >= OBLIGATION_KW,
+        )
+    )
+    if obliged and not justification:
+        fail(
+            f"{record.country_code}*{record.party_id} has {obliged} charge points of "
+            f"{OBLIGATION_KW} kW or more and must send live data: give --justification",
+            as_json,
+        )
+    try:
+        transition(
+            record,
+            "deregister",
+            actor=operator(),
+            reason=justification,
+            obliged_charge_points=obliged,
+        )
+    except TransitionError as error:
+        fail(str(error), as_json)
+    dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)
+    emit(
+        summary(record), as_json, f"{record.country_code}*{record.party_id} is now {record.state}."
+    )
+
+
+def show_text(report: dict) -> str:
+    """Lay a CPO report out for a terminal."""
+    inv = report["inventory"]
+    lines = [
+        f"{report['country_code']}*{report['party_id']}  {report['name']}  [{report['state']}]",
+        f"OCPI {report['version'] or '-'}; TOKEN_C valid until "
+        f"{report['token_c_expires_at'] or '-'}; last change {report['last_change'] or 'never'}",
+    ]
+    if report["token_warning"]:
+        lines.append(f"WARNING: {report['token_warning']}")
+    statuses = ", ".join(f"{k} {v}" for k, v in inv["evses_by_status"].items()) or "none"
+    lines += [
+        f"Locations: {inv['locations']} ({inv['matched_locations']} matched to RIPREE, "
+        f"{inv['unpublished_locations']} not published); tariffs: {inv['tariffs']}",
+        f"EVSEs by status: {statuses}",
+        f"Rejected pushes: {report['rejections']['total']}",
+    ]
+    lines += [
+        f"  {r['count']} × {r['status_code']} {r['field']}"
+        for r in report["rejections"]["by_reason"]
+    ]
+    if report["unmatched_locations"]:
+        lines.append(f"Unmatched locations: {len(report['unmatched_locations'])}")
+        lines += [f"  {u['location_id']}: {u['reason']}" for u in report["unmatched_locations"]]
+    if report["unmatched_evses"]:
+        lines.append(f"EVSEs matching no RIPREE charge point: {len(report['unmatched_evses'])}")
+        lines += [
+            f"  {u['location_id']}/{u['uid']} ({u['evse_id']})" for u in report["unmatched_evses"]
+        ]
+    for key, value in report.get("quality", {}).items():
+        lines.append(f"{key}: {value}")
+    lines.append("History:")
+    lines += [
+        f"  {h['at']:%Y-%m-%d %H:%M} {h['actor']}: {h['action']}"
+        f"{' → ' + h['to_state'] if h['to_state'] != h['from_state'] else ''}"
+        f"{' (' + h['reason'] + ')' if h['reason'] else ''}"
+        for h in report["history"]
+    ]
+    return "\n".join(lines)
+
+
+@cpo.command("show")
+@click.argument("country")
+@click.argument("party")
+@json_option
+def show_command(country, party, as_json):
+    """Show a CPO: state and history, tokens, inventory, rejections, matching, quality.
+
+    JSON keys: country_code, party_id, name, tax_id, phone, website, state, version,
+    registered_at, token_c_expires_at, token_warning, last_change, inventory,
+    rejections, unmatched_locations, unmatched_evses, maintenance, history, quality.
+    """
+    record = existing_party(country, party, as_json)
+    result = party_report.report(record)
+    emit(result, as_json, show_text(result))

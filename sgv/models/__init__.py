@@ -6,17 +6,25 @@ schema").
 """
 
 from sgv.models.ocpi import Connector, Evse, Location, Rejection, Tariff
-from sgv.models.parties import PARTY_STATES, AuditEntry, Party
+from sgv.models.parties import (
+    PARTY_STATES,
+    AuditEntry,
+    CheckRun,
+    MaintenanceWindow,
+    Party,
+)
 from sgv.models.registry import ChargePoint, Installation
 
 __all__ = [
     "PARTY_STATES",
     "AuditEntry",
     "ChargePoint",
+    "CheckRun",
     "Connector",
     "Evse",
     "Installation",
     "Location",
+    "MaintenanceWindow",
     "Party",
     "Rejection",
     "Tariff",

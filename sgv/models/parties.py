@@ -44,6 +44,13 @@ class Party(db.Model):
     roles: Mapped[list[Any]] = mapped_column(JSONB, default=list)
     registered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
+    # Data quality (SPEC §4, §5): consecutive failed checks, and from when every EVSE
+    # whose status is older shows UNKNOWN (set when the failures reach the threshold).
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    unknown_since: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_check_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_full_sync_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 
@@ -66,4 +73,45 @@ class AuditEntry(db.Model):
     from_state: Mapped[str | None] = mapped_column(sa.String(16))
     to_state: Mapped[str | None] = mapped_column(sa.String(16))
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class MaintenanceWindow(db.Model):
+    """A period the operator declared for a CPO: its EVSEs show UNKNOWN, checks pause (§4)."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_fk: Mapped[int] = mapped_column(
+        sa.ForeignKey("parties.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+class CheckRun(db.Model):
+    """One data-quality check of one CPO: what its Sender interfaces answered (SPEC §5)."""
+
+    __tablename__ = "check_runs"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    party_fk: Mapped[int] = mapped_column(
+        sa.ForeignKey("parties.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    full_sync: Mapped[bool] = mapped_column(default=False)
+    skipped: Mapped[str | None] = mapped_column(sa.String(64))  # e.g. "maintenance window"
+    reachable: Mapped[bool | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    objects_returned: Mapped[int] = mapped_column(default=0)
+    empty_answers: Mapped[int] = mapped_column(default=0)
+    not_pushed: Mapped[int] = mapped_column(default=0)  # differed from what was pushed
+    rejected: Mapped[int] = mapped_column(default=0)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
