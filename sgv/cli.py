@@ -5,6 +5,7 @@ Each domain's commands live in sgv/commands/<domain>.py and are attached here.
 
 from flask.cli import AppGroup, ScriptInfo
 
+from sgv.commands.check import check, cpo_breaches_command
 from sgv.commands.cpo import cpo
 from sgv.commands.maintenance import maintenance
 from sgv.commands.output import emit, json_option
@@ -35,6 +36,8 @@ def status_command(as_json: bool) -> None:
 sgv_cli.add_command(cpo)
 cpo.add_command(maintenance)
 sgv_cli.add_command(ripree)
+sgv_cli.add_command(check)
+cpo.add_command(cpo_breaches_command, "breaches")
 
 
 def main() -> None:

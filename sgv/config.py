@@ -22,6 +22,12 @@ class Defaults:
     CHECK_INTERVAL = 3600  # seconds between data-quality checks
     CHECK_FAILURES = 3  # consecutive failed checks before a CPO's EVSEs show UNKNOWN
     HTTP_TIMEOUT = 10.0  # seconds for every outbound call to a CPO
+    CHECK_OVERLAP = 900  # seconds a check's date_from reaches back before the last one
+    FULL_SYNC_HOURS = 24  # hours between full pulls, which catch silently removed objects
+    CHECK_RETRY_DELAY = 5.0  # seconds before the one retry of a failed pull
+    CHECK_PAGE_SIZE = 100  # objects asked per page when pulling
+    CHECK_MAX_PAGES = 1000  # pages after which a pull stops (runaway pagination)
+    STALE_HOURS = 24  # a status older than this counts as stale in the quality report
     CACHE_DEFAULT_TIMEOUT = 300
 
     JSON_SORT_KEYS = False

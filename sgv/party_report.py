@@ -8,6 +8,7 @@ from sgv import matching
 from sgv.extensions import db
 from sgv.maintenance import active, windows
 from sgv.models import AuditEntry, Party
+from sgv.quality_report import quality_summary
 
 TOKEN_WARNING_DAYS = 30
 LATEST_REJECTIONS = 10
@@ -142,4 +143,5 @@ def report(party: Party) -> dict:
             for w in windows(party)
         ],
         "history": history(party),
+        "quality": quality_summary(party),
     }

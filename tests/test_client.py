@@ -7,15 +7,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from sgv.ocpi import client
 from tests.cpo_server import CpoServer
+from tests.ocpi_helpers import EXAMPLES
 from tests.servers import free_port
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "ocpi-examples"
 TIMEOUT = 0.3  # seconds: short, so slow-CPO tests stay fast
 TOKEN = "token-b-from-the-cpo"
 BASE64_TOKEN = base64.b64encode(TOKEN.encode()).decode()

@@ -7,7 +7,6 @@ import copy
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ from sgv.ocpi.schemas import (
     load_location,
     load_tariff,
 )
+from tests.ocpi_helpers import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "ocpi-examples"
 LOADERS = {
     "location": load_location,
     "evse": load_evse,

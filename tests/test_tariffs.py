@@ -3,14 +3,13 @@
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from sgv.tariffs import Price, choose_tariff, current_price, price_from
+from tests.ocpi_helpers import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "ocpi-examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("2.*/tariff*.json"))
 MADRID, CANARY = "Europe/Madrid", "Atlantic/Canary"
 NOON = "2025-01-15T12:00"  # a Wednesday in winter: Madrid UTC+1, Canaries UTC+0

@@ -221,13 +221,18 @@ def deregister_command(country, party, justification, as_json):
     )
 
 
+def day(moment, pattern: str = "%Y-%m-%d") -> str:
+    """Format an optional moment for a terminal ('-' when absent)."""
+    return moment.strftime(pattern) if moment else "-"
+
+
 def show_text(report: dict) -> str:
     """Lay a CPO report out for a terminal."""
     inv = report["inventory"]
     lines = [
         f"{report['country_code']}*{report['party_id']}  {report['name']}  [{report['state']}]",
-        f"OCPI {report['version'] or '-'}; TOKEN_C valid until "
-        f"{report['token_c_expires_at'] or '-'}; last change {report['last_change'] or 'never'}",
+        f"OCPI {report['version'] or '-'}; TOKEN_C valid until {day(report['token_c_expires_at'])}"
+        f"; last change {day(report['last_change'], '%Y-%m-%d %H:%M') or 'never'}",
     ]
     if report["token_warning"]:
         lines.append(f"WARNING: {report['token_warning']}")
@@ -250,8 +255,13 @@ def show_text(report: dict) -> str:
         lines += [
             f"  {u['location_id']}/{u['uid']} ({u['evse_id']})" for u in report["unmatched_evses"]
         ]
-    for key, value in report.get("quality", {}).items():
-        lines.append(f"{key}: {value}")
+    lines.append("Data quality:")
+    for key, value in report["quality"].items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items() if not isinstance(v, list))
+        elif isinstance(value, list):
+            value = "; ".join(str(v) for v in value) or "none"
+        lines.append(f"  {key}: {value}")
     lines.append("History:")
     lines += [
         f"  {h['at']:%Y-%m-%d %H:%M} {h['actor']}: {h['action']}"
