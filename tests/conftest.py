@@ -47,7 +47,7 @@ def app_settings(url: str, **overrides) -> dict:
         "DATABASE_URL": url,
         "CACHE_TYPE": "SimpleCache",
         "PUBLIC_URL": "http://sgv.test",
-        "HTTP_TIMEOUT": 0.5,
+        "HTTP_TIMEOUT": 5.0,  # generous on a loaded machine; timeout tests set their own
         **overrides,
     }
 

@@ -107,8 +107,9 @@ def unreachable(cpo: CpoServer) -> None:
     ],
 )
 def test_failed_handshake_answers_3xxx_and_changes_nothing(
-    client, created, breakage, status_code, words
+    app, client, created, breakage, status_code, words
 ):
+    app.config["HTTP_TIMEOUT"] = 0.5
     _, token_a = created
     with CpoServer(versions=["2.2.1"]) as cpo:
         breakage(cpo)

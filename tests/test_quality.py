@@ -142,7 +142,8 @@ def test_a_bad_object_among_good_ones_is_rejected_and_the_rest_applied(cpo):
         ({"http_status": 404, "status_code": 2000}, "HTTP 404"),
     ],
 )
-def test_timeouts_http_and_ocpi_errors_are_failures_after_one_retry(cpo, fault, cause):
+def test_timeouts_http_and_ocpi_errors_are_failures_after_one_retry(app, cpo, fault, cause):
+    app.config["HTTP_TIMEOUT"] = 0.5
     party, _ = connect(cpo)
     cpo.fail("locations", **fault)
     run = check(party)
