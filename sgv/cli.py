@@ -7,6 +7,7 @@ from flask.cli import AppGroup, ScriptInfo
 
 from sgv.commands.check import check, cpo_breaches_command
 from sgv.commands.cpo import cpo
+from sgv.commands.demo import demo
 from sgv.commands.maintenance import maintenance
 from sgv.commands.output import emit, json_option
 from sgv.commands.ripree import ripree
@@ -36,6 +37,7 @@ def status_command(as_json: bool) -> None:
 sgv_cli.add_command(cpo)
 cpo.add_command(maintenance)
 sgv_cli.add_command(ripree)
+sgv_cli.add_command(demo)
 sgv_cli.add_command(check)
 cpo.add_command(cpo_breaches_command, "breaches")
 

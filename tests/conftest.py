@@ -15,7 +15,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from sgv import create_app
+from sgv import create_app, dataversion
 from sgv.extensions import db
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.
@@ -68,6 +68,7 @@ def throwaway_database(label: str, migrated: bool = True) -> Iterator[str]:
                 db.engine.dispose()
         yield url
     finally:
+        dataversion.close()
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -4,43 +4,60 @@ import hmac
 from datetime import UTC, datetime
 
 from flask import g, request
+from sqlalchemy import Row, or_, select
 
 from sgv.extensions import db
 from sgv.models import Party
 from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
 from sgv.tokens import candidates, digest
 
+# Only what the views need, in one query for both token forms: this runs on every push.
+CALLER = select(
+    Party.id,
+    Party.country_code,
+    Party.party_id,
+    Party.state,
+    Party.token_a_digest,
+    Party.token_c_digest,
+    Party.token_c_expires_at,
+)
 
-def authenticate(*, allow_token_a: bool) -> Party:
-    """Return the CPO whose TOKEN_A or TOKEN_C the request carries, or answer 401.
 
-    Sets g.party (and its key g.party_key), g.token (as presented, decoded) and
-    g.token_kind ("A" or "C").
+def authenticate(*, allow_token_a: bool) -> Row:
+    """Return the CPO (id, country_code, party_id, state) whose token the request carries.
+
+    Answers 401 otherwise. Sets g.party, g.party_key, g.token (as presented, decoded)
+    and g.token_kind ("A" or "C").
     """
-    for token in candidates(request.headers.get("Authorization")):
-        hashed = digest(token)
-        party = db.session.scalar(
-            db.select(Party).where(
-                (Party.token_c_digest == hashed) | (Party.token_a_digest == hashed)
-            )
-        )
-        if party is None:
-            continue
-        if hmac.compare_digest(party.token_c_digest or "", hashed):
-            expiry = party.token_c_expires_at
-            if expiry is not None and expiry <= datetime.now(UTC):
-                raise OcpiError(401, CLIENT_ERROR, "Token expired: renew the credentials")
-            kind = "C"
-        elif hmac.compare_digest(party.token_a_digest or "", hashed):
-            if not allow_token_a:
-                raise OcpiError(
-                    401, CLIENT_ERROR, "TOKEN_A only opens the versions and credentials modules"
-                )
-            kind = "A"
-        else:
-            continue
-        g.party, g.party_key, g.token, g.token_kind = party, party.id, token, kind
-        return party
-    if not request.headers.get("Authorization"):
+    header = request.headers.get("Authorization")
+    tokens = {digest(token): token for token in candidates(header)}
+    found = (
+        db.session.execute(
+            CALLER.where(or_(Party.token_c_digest.in_(tokens), Party.token_a_digest.in_(tokens)))
+        ).all()
+        if tokens
+        else []
+    )
+    for party in found:
+        for hashed, token in tokens.items():
+            if hmac.compare_digest(party.token_c_digest or "", hashed):
+                expiry = party.token_c_expires_at
+                if expiry is not None and expiry <= datetime.now(UTC):
+                    raise OcpiError(401, CLIENT_ERROR, "Token expired: renew the credentials")
+                return _caller(party, token, "C")
+            if hmac.compare_digest(party.token_a_digest or "", hashed):
+                if not allow_token_a:
+                    raise OcpiError(
+                        401,
+                        CLIENT_ERROR,
+                        "TOKEN_A only opens the versions and credentials modules",
+                    )
+                return _caller(party, token, "A")
+    if not header:
         raise OcpiError(401, CLIENT_ERROR, "Missing Authorization header ('Token <token>')")
     raise OcpiError(401, CLIENT_ERROR, "Unknown token")
+
+
+def _caller(party: Row, token: str, kind: str) -> Row:
+    g.party, g.party_key, g.token, g.token_kind = party, party.id, token, kind
+    return party
