@@ -29,6 +29,16 @@ def find_party(country_code: str, party_id: str) -> Party | None:
     )
 
 
+def locked(party: Party) -> Party:
+    """Re-read a CPO's row under a lock, so concurrent changes to it run one at a time."""
+    return db.session.scalars(
+        db.select(Party)
+        .where(Party.id == party.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def audit(
     party: Party | None,
     action: str,

@@ -28,6 +28,7 @@ from sgv import dataversion
 from sgv.extensions import db
 from sgv.models import CheckRun, MaintenanceWindow, Party
 from sgv.ocpi import client
+from sgv.parties import locked
 from sgv.quality_pull import MODULES, REJECTIONS_KEPT, Plan, Pulled, fetch
 from sgv.quality_sync import Tally, remove_locations, remove_tariffs, sync_locations, sync_tariffs
 
@@ -102,16 +103,6 @@ def fetch_all(plan: Plan) -> tuple[list[Pulled], str | None]:
         except client.CpoError as error:
             return pulled, str(error)
     return pulled, None
-
-
-def locked(party: Party) -> Party:
-    """Re-read the party under a row lock: counters are updated from committed values."""
-    return db.session.scalars(
-        db.select(Party)
-        .where(Party.id == party.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def check_party(party: Party, now: datetime | None = None) -> CheckRun:

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from sgv.extensions import db
 from sgv.models import Party
 from sgv.ocpi import client
 from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
 from sgv.ocpi.versions import public_url
-from sgv.parties import audit, transition
+from sgv.parties import audit, locked, transition
 from sgv.tokens import digest, new_token
 
 
@@ -96,16 +95,6 @@ def store_connection(party: Party, credentials: dict, deal: client.Negotiation) 
     party.token_c_digest = digest(token_c)
     party.token_c_expires_at = datetime.now(UTC) + timedelta(days=current_app.config["TOKEN_DAYS"])
     return token_c
-
-
-def locked(party: Party) -> Party:
-    """Re-read the party row under a lock, so concurrent handshakes run one at a time."""
-    return db.session.scalars(
-        db.select(Party)
-        .where(Party.id == party.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def register(party: Party, token_a: str, credentials: dict) -> Issued:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sgv.ocpi.schemas.values import CONNECTOR_TYPES_221
+
 COLUMNS = (
     "installation_id",
     "operator_tax_id",
@@ -45,37 +47,8 @@ MAX_LENGTH = {
     "evse_ref": 64,
 }
 
-# OCPI 2.2.1 ConnectorType (mod_locations §8.4.4); the IEC 60309 values are mixed case.
-CONNECTOR_TYPES = frozenset(
-    {
-        "CHADEMO",
-        "CHAOJI",
-        *(f"DOMESTIC_{letter}" for letter in "ABCDEFGHIJKLMNO"),
-        "GBT_AC",
-        "GBT_DC",
-        "IEC_60309_2_single_16",
-        "IEC_60309_2_three_16",
-        "IEC_60309_2_three_32",
-        "IEC_60309_2_three_64",
-        "IEC_62196_T1",
-        "IEC_62196_T1_COMBO",
-        "IEC_62196_T2",
-        "IEC_62196_T2_COMBO",
-        "IEC_62196_T3A",
-        "IEC_62196_T3C",
-        "NEMA_5_20",
-        "NEMA_6_30",
-        "NEMA_6_50",
-        "NEMA_10_30",
-        "NEMA_10_50",
-        "NEMA_14_30",
-        "NEMA_14_50",
-        "PANTOGRAPH_BOTTOM_UP",
-        "PANTOGRAPH_TOP_DOWN",
-        "TESLA_R",
-        "TESLA_S",
-    }
-)
+# The register speaks OCPI 2.2.1 connector standards (SPEC §7).
+CONNECTOR_TYPES = CONNECTOR_TYPES_221
 # "iec62196T2COMBO" (DATEX II, the register's own spelling) → "IEC_62196_T2_COMBO", as a hint.
 _CONNECTOR_HINTS = {re.sub(r"[^a-z0-9]", "", value.lower()): value for value in CONNECTOR_TYPES}
 

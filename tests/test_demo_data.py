@@ -12,62 +12,17 @@ from pathlib import Path
 import pytest
 
 from sgv.demo.dgt import ConversionError, convert, main
+from sgv.ocpi.schemas.values import CONNECTOR_TYPES_221
+from sgv.ripree_rows import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CSV = ROOT / "data" / "ripree_demo.csv"
 SOURCE = ROOT.parent / "shared" / "data" / "es_dgt_electrolineras_2024-06-03.json"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason=f"{SOURCE} is not available")
 
-SPEC_7_HEADER = [
-    "installation_id",
-    "operator_tax_id",
-    "operator_name",
-    "country_code",
-    "party_id",
-    "name",
-    "address",
-    "postal_code",
-    "municipality",
-    "province",
-    "latitude",
-    "longitude",
-    "opening_hours",
-    "access",
-    "evse_ref",
-    "max_power_kw",
-    "connector_types",
-]
+SPEC_7_HEADER = list(COLUMNS)
 
-# OCPI 2.2.1 ConnectorType (mod_locations.asciidoc), written out here independently of the
-# converter's mapping.
-OCPI_CONNECTOR_TYPES = {
-    "CHADEMO",
-    "CHAOJI",
-    *(f"DOMESTIC_{letter}" for letter in "ABCDEFGHIJKLMNO"),
-    "GBT_AC",
-    "GBT_DC",
-    "IEC_60309_2_single_16",
-    "IEC_60309_2_three_16",
-    "IEC_60309_2_three_32",
-    "IEC_60309_2_three_64",
-    "IEC_62196_T1",
-    "IEC_62196_T1_COMBO",
-    "IEC_62196_T2",
-    "IEC_62196_T2_COMBO",
-    "IEC_62196_T3A",
-    "IEC_62196_T3C",
-    "NEMA_5_20",
-    "NEMA_6_30",
-    "NEMA_6_50",
-    "NEMA_10_30",
-    "NEMA_10_50",
-    "NEMA_14_30",
-    "NEMA_14_50",
-    "PANTOGRAPH_BOTTOM_UP",
-    "PANTOGRAPH_TOP_DOWN",
-    "TESLA_R",
-    "TESLA_S",
-}
+OCPI_CONNECTOR_TYPES = CONNECTOR_TYPES_221
 
 # (lat min, lat max, lon min, lon max)
 SPAIN = {

@@ -23,25 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-COLUMNS = (
-    "installation_id",
-    "operator_tax_id",
-    "operator_name",
-    "country_code",
-    "party_id",
-    "name",
-    "address",
-    "postal_code",
-    "municipality",
-    "province",
-    "latitude",
-    "longitude",
-    "opening_hours",
-    "access",
-    "evse_ref",
-    "max_power_kw",
-    "connector_types",
-)
+from sgv.ripree_rows import COLUMNS
 
 INSTALLATION_PREFIX = "DGT-"
 

@@ -48,7 +48,7 @@ CAPABILITIES = frozenset(
         "UNLOCK_CAPABLE",
     }
 )
-CONNECTOR_TYPES = frozenset(
+CONNECTOR_TYPES_221 = frozenset(
     {
         "CHADEMO",
         "CHAOJI",
@@ -65,7 +65,6 @@ CONNECTOR_TYPES = frozenset(
         "IEC_62196_T2_COMBO",
         "IEC_62196_T3A",
         "IEC_62196_T3C",
-        "MCS",  # OCPI 2.3.0
         "NEMA_5_20",
         "NEMA_6_30",
         "NEMA_6_50",
@@ -75,11 +74,12 @@ CONNECTOR_TYPES = frozenset(
         "NEMA_14_50",
         "PANTOGRAPH_BOTTOM_UP",
         "PANTOGRAPH_TOP_DOWN",
-        "SAE_J3400",  # OCPI 2.3.0 (NACS)
         "TESLA_R",
         "TESLA_S",
     }
 )
+# OCPI 2.3.0 adds MCS and SAE_J3400 (NACS): known, so a 2.2.1 push using them gets no warning.
+CONNECTOR_TYPES = CONNECTOR_TYPES_221 | {"MCS", "SAE_J3400"}
 CONNECTOR_FORMATS = frozenset({"SOCKET", "CABLE"})
 POWER_TYPES = frozenset({"AC_1_PHASE", "AC_2_PHASE", "AC_2_PHASE_SPLIT", "AC_3_PHASE", "DC"})
 PARKING_TYPES = frozenset(
