@@ -3,16 +3,16 @@
 Each domain's commands live in sgv/commands/<domain>.py and are attached here.
 """
 
-from flask.cli import AppGroup, ScriptInfo
+from flask.cli import ScriptInfo
 
 from sgv.commands.check import check, cpo_breaches_command
 from sgv.commands.cpo import cpo
 from sgv.commands.demo import demo
 from sgv.commands.maintenance import maintenance
-from sgv.commands.output import emit, json_option
+from sgv.commands.output import OperatorGroup, emit, json_option
 from sgv.commands.ripree import ripree
 
-sgv_cli = AppGroup("sgv", help="Operate SGV: CPOs, the RIPREE register, checks, demo data.")
+sgv_cli = OperatorGroup("sgv", help="Operate SGV: CPOs, the RIPREE register, checks, demo data.")
 
 
 @sgv_cli.command("status")

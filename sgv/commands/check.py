@@ -11,11 +11,11 @@ from functools import wraps
 from typing import Any
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from sgv.commands.arguments import existing_party
-from sgv.commands.output import emit, fail, json_option
+from sgv.commands.output import OperatorGroup, emit, fail, json_option
 from sgv.extensions import db
 from sgv.models import CheckRun, Party
 from sgv.ocpi.envelope import OcpiError
@@ -24,7 +24,7 @@ from sgv.quality_coverage import coverage
 from sgv.quality_report import breaches, policy
 from sgv.registration import renew
 
-check = AppGroup("check", help="Run the data-quality check, renew tokens, report coverage.")
+check = OperatorGroup("check", help="Run the data-quality check, renew tokens, report coverage.")
 
 
 def needs_database(command: Callable[..., None]) -> Callable[..., None]:

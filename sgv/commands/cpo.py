@@ -1,11 +1,10 @@
 """`flask sgv cpo …`: admit CPOs and move them through their lifecycle (SPEC §4, §6)."""
 
 import click
-from flask.cli import AppGroup
 
 from sgv import dataversion, party_report
 from sgv.commands.arguments import existing_party, operator, party_identity
-from sgv.commands.output import emit, fail, json_option
+from sgv.commands.output import OperatorGroup, emit, fail, json_option
 from sgv.extensions import db
 from sgv.models import ChargePoint, Installation, Party
 from sgv.ocpi.envelope import OcpiError
@@ -13,7 +12,7 @@ from sgv.ocpi.versions import public_url
 from sgv.parties import TransitionError, audit, find_party, transition
 from sgv.registration import issue_token_a, renew
 
-cpo = AppGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
+cpo = OperatorGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
 
 
 def summary(party: Party) -> dict:

@@ -1,15 +1,14 @@
 """`flask sgv demo …`: the demo data the quick start serves, and a living map (SPEC §6)."""
 
 import click
-from flask.cli import AppGroup
 
-from sgv.commands.output import emit, fail, json_option
+from sgv.commands.output import OperatorGroup, emit, fail, json_option
 from sgv.demo.cpo import DemoError
 from sgv.demo.load import LoadReport, load
 from sgv.demo.simulate import SimulationReport, simulate
 from sgv.registry import RegisterError
 
-demo = AppGroup("demo", help="Load the demo data and keep its live data changing.")
+demo = OperatorGroup("demo", help="Load the demo data and keep its live data changing.")
 
 
 @demo.command("load")

@@ -1,11 +1,10 @@
 """`flask sgv cpo maintenance …`: windows when a CPO's live data is unreliable (SPEC §4)."""
 
 import click
-from flask.cli import AppGroup
 
 from sgv import dataversion
 from sgv.commands.arguments import existing_party, operator
-from sgv.commands.output import emit, fail, json_option
+from sgv.commands.output import OperatorGroup, emit, fail, json_option
 from sgv.extensions import db
 from sgv.maintenance import (
     OPERATOR_ZONE,
@@ -18,7 +17,7 @@ from sgv.maintenance import (
 )
 from sgv.models import MaintenanceWindow, Party
 
-maintenance = AppGroup("maintenance", help="Declare when a CPO's live data is unreliable.")
+maintenance = OperatorGroup("maintenance", help="Declare when a CPO's live data is unreliable.")
 
 
 def window_dict(window: MaintenanceWindow) -> dict:

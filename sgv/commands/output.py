@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import click
+from flask.cli import AppGroup
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text."
@@ -22,3 +23,40 @@ def fail(message: str, as_json: bool = False, code: int = 1) -> None:
     else:
         click.echo(f"error: {message}", err=True)
     raise SystemExit(code)
+
+
+def _one_line(make_context):
+    """Wrap make_context so that bad arguments print `Error: …` alone (SPEC §6)."""
+
+    def wrapped(self, info_name, args, parent=None, **extra):
+        try:
+            return make_context(self, info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            error.ctx = None  # without a context click prints no usage and no hint
+            raise
+
+    return wrapped
+
+
+class OneLineCommand(click.Command):
+    """A command whose argument errors take one line."""
+
+    make_context = _one_line(click.Command.make_context)
+
+
+class OperatorGroup(AppGroup):
+    """A command group (with the app context) whose argument errors take one line."""
+
+    command_class = OneLineCommand
+    make_context = _one_line(AppGroup.make_context)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """Find the subcommand; an unknown one is a one-line error too."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            error.ctx = None
+            raise
+
+
+OperatorGroup.group_class = OperatorGroup

@@ -6,16 +6,17 @@ import time
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sgv import dataversion
-from sgv.commands.output import emit, fail, json_option
+from sgv.commands.output import OperatorGroup, emit, fail, json_option
 from sgv.extensions import db
 from sgv.registry import ImportReport, RegisterError, import_register
 
-ripree = AppGroup("ripree", help="Load RIPREE, the register of public charge points (SPEC §7).")
+ripree = OperatorGroup(
+    "ripree", help="Load RIPREE, the register of public charge points (SPEC §7)."
+)
 
 SHOWN_PROBLEMS = 100  # printed as text; --json lists up to registry.MAX_PROBLEMS
 
