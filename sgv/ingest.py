@@ -5,82 +5,29 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 `last_updated` rule is judged against what the previous push committed.
 """
 
-import enum
-import json
-from datetime import datetime
-from typing import Any
-
-from geoalchemy2 import WKTElement
-from sqlalchemy import func, text
+from sqlalchemy import func
 
 from sgv import matching
 from sgv.extensions import db
+from sgv.ingest_fast import create_location, patch_evse_fields
+from sgv.ingest_rules import (  # noqa: F401  (Outcome, same_id: part of this module's API)
+    CONNECTOR_COLUMNS,
+    LOCATION_COLUMNS,
+    Outcome,
+    connector_row,
+    evse_row,
+    location_row,
+    merged,
+    point,
+    propagate,
+    same_id,
+    set_columns,
+    stale,
+    unique_ids,
+    without,
+)
 from sgv.models import Connector, Evse, Location, Party
 from sgv.ocpi.envelope import INVALID_PARAMETERS, UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
-
-
-class Outcome(enum.Enum):
-    """What a push did: the view answers 201, 200, or 200 with a 'not applied' note."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    STALE = "stale"
-
-
-def stale(incoming: datetime, stored: datetime | None) -> bool:
-    """Say whether an update is strictly older than what is stored (acknowledged, not applied)."""
-    return stored is not None and incoming < stored
-
-
-def same_id(field: str, in_body: Any, in_url: str) -> None:
-    """Refuse a body whose id differs from the URL's (CiString: case-insensitive)."""
-    if in_body is not None and str(in_body).lower() != in_url.lower():
-        raise OcpiError(
-            400, INVALID_PARAMETERS, f"{field}: '{in_body}' does not match the URL ('{in_url}')"
-        )
-
-
-def without(raw: dict, *keys: str) -> dict:
-    """Return the raw object without its children lists and without cleared (null) fields."""
-    return {k: v for k, v in raw.items() if k not in keys and v is not None}
-
-
-def merged(stored: dict, patch: dict, *children: str) -> dict:
-    """Merge a PATCH into a stored raw object: null clears a field, children are separate."""
-    result = dict(stored)
-    for key, value in patch.items():
-        if key in children:
-            continue
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
-
-
-# Column ← normalised field, per object; a PATCH sets only the fields it carries.
-LOCATION_COLUMNS = {
-    "name": "name",
-    "address": "address",
-    "city": "city",
-    "postal_code": "postal_code",
-    "time_zone": "time_zone",
-}
-CONNECTOR_COLUMNS = {
-    "standard": "standard",
-    "format": "format",
-    "power_type": "power_type",
-    "max_voltage": "max_voltage",
-    "max_amperage": "max_amperage",
-    "max_electric_power": "max_electric_power",
-}
-
-
-def set_columns(obj: object, columns: dict[str, str], data: dict, partial: bool) -> None:
-    """Copy normalised values onto columns; a full object clears what it leaves out."""
-    for column, field in columns.items():
-        if not partial or field in data:
-            setattr(obj, column, data.get(field))
 
 
 def find_location(party: Party, location_id: str, *, lock: bool = False) -> Location | None:
@@ -129,27 +76,29 @@ def require_connector(evse: Evse, connector_id: str) -> Connector:
     return connector
 
 
-def propagate(parent: Location | Evse, moment: datetime) -> None:
-    """Carry a child's newer last_updated up to its parent (OCPI 2.2.1 §8.3.1.1)."""
-    if moment > parent.last_updated:
-        parent.last_updated = moment
-        parent.data = {**parent.data, "last_updated": ocpi_timestamp(moment)}
-
-
 # --- locations -----------------------------------------------------------------------
+
+
+def assign(obj: object, values: dict, *keep: str) -> None:
+    """Set an ORM object's columns from a row of values, leaving `keep` as stored."""
+    for column, value in values.items():
+        if column not in keep:
+            setattr(obj, column, value)
 
 
 def apply_location(location: Location, raw: dict, data: dict, partial: bool) -> None:
     """Write a Location's own fields (not its EVSEs)."""
+    if not partial:
+        assign(location, location_row(raw, data))
+        return
     set_columns(location, LOCATION_COLUMNS, data, partial)
-    if not partial or "publish" in data:
+    if "publish" in data:
         location.publish = data.get("publish") is not False
     if "coordinates" in data:
-        point = data["coordinates"]
-        location.geom = WKTElement(f"POINT({point['longitude']} {point['latitude']})", srid=4326)
+        location.geom = point(data)
     if "last_updated" in data:
         location.last_updated = data["last_updated"]
-    location.data = merged(location.data, raw, "evses") if partial else without(raw, "evses")
+    location.data = merged(location.data, raw, "evses")
 
 
 def put_location(
@@ -157,27 +106,21 @@ def put_location(
 ) -> Outcome:
     """Create or replace a Location with its EVSEs and connectors."""
     same_id("id", data.get("id"), location_id)
+    unique_ids("evses", "uid", data.get("evses") or [])
+    for evse in data.get("evses") or []:
+        unique_ids(f"evses {evse['uid']} connectors", "id", evse["connectors"])
     location = find_location(party, location_id, lock=True)
-    if location is not None and stale(data["last_updated"], location.last_updated):
-        return Outcome.STALE
-    outcome = Outcome.UPDATED
     if location is None:
-        outcome = Outcome.CREATED
-        location = Location(
-            party_fk=party.id,
-            country_code=party.country_code,
-            party_id=party.party_id,
-            location_id=location_id,
-            data={},
-        )
-        db.session.add(location)
+        return create_location(party, location_id, raw, data, warnings)
+    if stale(data["last_updated"], location.last_updated):
+        return Outcome.STALE
     apply_location(location, raw, data, partial=False)
     location.warnings = warnings
     if "evses" in data:  # absent: the CPO PUTs a shell and then each EVSE
         replace_evses(location, raw.get("evses") or [], data["evses"] or [])
     db.session.flush()
     matching.match([location.id])
-    return outcome
+    return Outcome.UPDATED
 
 
 def replace_evses(location: Location, raws: list[dict], evses: list[dict]) -> None:
@@ -228,15 +171,16 @@ def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Out
 
 def apply_evse(evse: Evse, raw: dict, data: dict, partial: bool) -> None:
     """Write an EVSE's fields; a full EVSE also replaces its connectors."""
-    moment = data.get("last_updated", evse.last_updated)
-    if not partial or "evse_id" in data:
-        evse.evse_id = data.get("evse_id")
-    if "status" in data:
-        evse.status = data["status"]
-        evse.status_updated_at = moment
-    if moment is not None:
-        evse.last_updated = moment
-    evse.data = merged(evse.data, raw, "connectors") if partial else without(raw, "connectors")
+    if not partial:
+        assign(evse, evse_row(raw, data), "uid")
+    else:
+        if "evse_id" in data:
+            evse.evse_id = data.get("evse_id")
+        if "status" in data:
+            evse.status = data["status"]
+            evse.status_updated_at = data["last_updated"]
+        evse.last_updated = data.get("last_updated", evse.last_updated)
+        evse.data = merged(evse.data, raw, "connectors")
     if not partial or "connectors" in data:
         merge_connectors(
             evse, raw.get("connectors") or [], data.get("connectors") or [], partial=partial
@@ -261,63 +205,6 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
     return outcome
 
 
-# The status PATCH is most of the traffic (SPEC §9): done in two SQL statements instead
-# of loading the location and its EVSEs into the ORM. A PATCH that changes the
-# connectors or the EVSE-ID (which re-matches the charge point) takes the general path.
-LOCK_EVSE = text("""
-SELECT l.id AS location_pk, e.id AS evse_pk, e.last_updated AS evse_updated
-FROM locations l
-LEFT JOIN evses e ON e.location_fk = l.id AND lower(e.uid) = lower(:uid)
-WHERE l.party_fk = :party AND lower(l.location_id) = lower(:location_id)
-FOR UPDATE OF l
-""")
-APPLY_EVSE_PATCH = text("""
-WITH evse AS (
-    UPDATE evses SET
-        data = (data || CAST(:fields AS jsonb)) - CAST(:cleared AS text[]),
-        status = COALESCE(CAST(:status AS text), status),
-        status_updated_at = CASE WHEN CAST(:status AS text) IS NULL THEN status_updated_at
-                                 ELSE :moment END,
-        last_updated = :moment, updated_at = now()
-    WHERE id = :evse_pk
-)
-UPDATE locations SET last_updated = :moment, updated_at = now(),
-    data = jsonb_set(data, '{last_updated}', to_jsonb(CAST(:stamp AS text)))
-WHERE id = :location_pk AND last_updated < :moment
-""")
-
-
-def patch_evse_fields(
-    party: Party, location_id: str, evse_uid: str, raw: dict, data: dict
-) -> Outcome:
-    """Apply a PATCH of an EVSE's own fields (status above all) with two statements."""
-    found = db.session.execute(
-        LOCK_EVSE, {"party": party.id, "location_id": location_id, "uid": evse_uid}
-    ).first()
-    if found is None:
-        raise OcpiError(404, UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
-    if found.evse_pk is None:
-        raise OcpiError(
-            404, UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
-        )
-    moment = data["last_updated"]
-    if stale(moment, found.evse_updated):
-        return Outcome.STALE
-    db.session.execute(
-        APPLY_EVSE_PATCH,
-        {
-            "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
-            "cleared": [k for k, v in raw.items() if v is None],
-            "status": data.get("status"),
-            "moment": moment,
-            "stamp": ocpi_timestamp(moment),
-            "evse_pk": found.evse_pk,
-            "location_pk": found.location_pk,
-        },
-    )
-    return Outcome.UPDATED
-
-
 def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
     """Merge a partial EVSE update (most often a status change) unless it is older."""
     same_id("uid", data.get("uid"), evse_uid)
@@ -340,12 +227,15 @@ def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: d
 
 def apply_connector(connector: Connector, raw: dict, data: dict, partial: bool) -> None:
     """Write a connector's fields."""
+    if not partial:
+        assign(connector, connector_row(raw, data), "connector_id")
+        return
     set_columns(connector, CONNECTOR_COLUMNS, data, partial)
-    if not partial or "tariff_ids" in data:
+    if "tariff_ids" in data:
         connector.tariff_ids = list(data.get("tariff_ids") or [])
     if "last_updated" in data:
         connector.last_updated = data["last_updated"]
-    connector.data = merged(connector.data, raw) if partial else without(raw)
+    connector.data = merged(connector.data, raw)
 
 
 def merge_connectors(evse: Evse, raws: list[dict], connectors: list[dict], partial: bool) -> None:

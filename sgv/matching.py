@@ -28,7 +28,7 @@ WITH target AS (
     SELECT l.id, l.location_id, l.geom, l.installation_id AS current,
            p.country_code, p.party_id
     FROM locations l JOIN parties p ON p.id = l.party_fk
-    WHERE :everything OR l.id = ANY(:ids)
+    WHERE {{scope}}
 ),
 candidates AS (
     SELECT t.id, t.current,
@@ -69,7 +69,7 @@ WITH target AS (
               AND {NORMALISED_REF.format("cp.evse_ref")} = {NORMALISED_REF.format("e.evse_id")}
             ORDER BY cp.id LIMIT 1) AS charge_point_id
     FROM evses e JOIN locations l ON l.id = e.location_fk
-    WHERE :everything OR l.id = ANY(:ids)
+    WHERE {{scope}}
 )
 UPDATE evses e SET charge_point_id = t.charge_point_id, updated_at = now()
 FROM target t
@@ -78,11 +78,13 @@ WHERE e.id = t.id AND t.charge_point_id IS DISTINCT FROM t.current
 
 
 def _run(sql: str, location_ids: Sequence[int] | None) -> int:
-    statement = text(sql).bindparams(bindparam("ids", type_=ARRAY(Integer)))
-    result = db.session.execute(
-        statement, {"everything": location_ids is None, "ids": list(location_ids or [])}
-    )
-    return result.rowcount
+    # The scope is written into the SQL rather than passed as a flag, so that matching one
+    # location uses the primary key instead of scanning every location (generic plans).
+    if location_ids is None:
+        return db.session.execute(text(sql.format(scope="TRUE"))).rowcount
+    statement = text(sql.format(scope="l.id = ANY(:ids)"))
+    statement = statement.bindparams(bindparam("ids", type_=ARRAY(Integer)))
+    return db.session.execute(statement, {"ids": list(location_ids)}).rowcount
 
 
 def match(location_ids: Sequence[int] | None = None) -> dict[str, int]:

@@ -342,3 +342,16 @@ def test_unknown_descriptive_values_are_accepted_kept_and_reported(client, cpo):
     data = get(client, token, "BE/BEC/LOC1").json["data"]
     assert data["facilities"] == ["SPACEPORT"]
     assert db.session.scalar(db.select(Location.warnings))
+
+
+@pytest.mark.parametrize("level", ["evse", "connector"])
+def test_an_id_listed_twice_gets_2001(client, cpo, level):
+    _, token = cpo
+    body = example("2.2.1", "location_example")
+    if level == "evse":
+        body["evses"][1]["uid"] = body["evses"][0]["uid"].lower()
+    else:
+        body["evses"][0]["connectors"].append(dict(body["evses"][0]["connectors"][0]))
+    response = put(client, token, "BE/BEC/LOC1", body)
+    assert (response.status_code, response.json["status_code"]) == (400, 2001)
+    assert "appears twice" in response.json["status_message"]
