@@ -177,7 +177,7 @@ def installations(
         f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {' AND '.join(where)} ORDER BY i.id"
     )
     result = db.session.execute(query.execution_options(yield_per=batch), params)
-    for rows in result.partitions():
+    for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
         yield from _with_charge_points([Installation(**row._mapping) for row in rows], at)
 
 
@@ -195,7 +195,7 @@ def _with_charge_points(sites: list[Installation], at: datetime) -> list[Install
             "FROM charge_points WHERE installation_id = ANY(:ids) ORDER BY id"
         ),
         {"ids": list(by_id)},
-    )
+    ).all()  # fetchall: row-by-row fetching costs more than the rows themselves
     points: dict[int, ChargePoint] = {}
     for row in rows:
         point = ChargePoint(row.id, row.evse_ref, row.max_power_kw, list(row.connector_types))
@@ -222,13 +222,14 @@ def live_statuses(
     connectors = _connectors([e.evse_pk for e in evses])
     party_tariffs = _tariffs({e.party_fk for e in evses})
     result: dict[int, LiveStatus] = {}
+    prices: dict[int, dict] = defaultdict(dict)  # per CPO: connectors sharing a tariff share it
     for evse in evses:
         if evse.charge_point_id in result:
             continue  # two EVSEs claim one charge point: the most recently updated wins
         site = sites[evse.installation_id]
         zone = time_zone(evse.time_zone, site.latitude, site.longitude)
         priced = [
-            _priced(c, party_tariffs.get(evse.party_fk, {}), at, zone)
+            _priced(c, party_tariffs.get(evse.party_fk, {}), at, zone, prices[evse.party_fk])
             for c in connectors.get(evse.evse_pk, [])
         ]
         result[evse.charge_point_id] = LiveStatus(evse.evse_id, evse.status, evse.status_at, priced)
@@ -243,7 +244,7 @@ def _connectors(evse_pks: list[int]) -> dict[int, list[Any]]:
             "ORDER BY evse_fk, position"
         ),
         {"ids": evse_pks},
-    )
+    ).all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         grouped[row.evse_fk].append(row)
@@ -273,15 +274,18 @@ def connector_power_kw(row: Any) -> Decimal | None:
     return None
 
 
-def _priced(row: Any, known: dict[str, dict], at: datetime, zone: str) -> LiveConnector:
+def _priced(row: Any, known: dict[str, dict], at: datetime, zone: str, memo: dict) -> LiveConnector:
     power = connector_power_kw(row)
-    chosen = tariffs.choose_tariff(
-        [known[t.lower()] for t in row.tariff_ids or [] if t.lower() in known], at=at
-    )
-    price = (
-        tariffs.current_price(chosen, at=at, time_zone=zone, max_power_kw=power) if chosen else None
-    )
-    return LiveConnector(row.connector_id, row.standard, power, price)
+    key = (tuple(row.tariff_ids or ()), zone, power)
+    if key not in memo:  # the same tariffs, zone and power always give the same figures
+        ids = [t.lower() for t in key[0]]
+        chosen = tariffs.choose_tariff([known[t] for t in ids if t in known], at=at)
+        memo[key] = (
+            tariffs.current_price(chosen, at=at, time_zone=zone, max_power_kw=power)
+            if chosen
+            else None
+        )
+    return LiveConnector(row.connector_id, row.standard, power, memo[key])
 
 
 def site_index() -> list[dict]:
@@ -310,6 +314,57 @@ def site_index() -> list[dict]:
     return [dict(row._mapping) for row in rows]
 
 
+# The map's order: geohash is a Z-order curve, so sites near on the map are near in the
+# list and the map can send each coordinate as a small difference from the previous one.
+MAP_ORDER = "ORDER BY ST_GeoHash(i.geom, 12), i.id"
+
+
+def map_sites() -> list[Any]:
+    """Return every public installation as the map's markers need it, in map order.
+
+    Rows: id, lat and lon in 1e-5 degrees, party_id, operator_name, max_kw, points,
+    types (the connector standards, space separated) and live (a published location of
+    a live CPO matches it). Changes only with the static data version.
+    """
+    if not publishes():
+        return []
+    return db.session.execute(
+        text(f"""
+        WITH points AS (
+            SELECT installation_id, round(max(max_power_kw), 1)::float8 AS max_kw,
+                   count(*)::int AS points,
+                   string_agg(array_to_string(connector_types, ' '), ' ') AS types
+            FROM charge_points GROUP BY installation_id
+        ), live AS (
+            SELECT DISTINCT l.installation_id FROM locations l JOIN parties p ON p.id = l.party_fk
+            WHERE p.state = 'live' AND l.publish AND l.installation_id IS NOT NULL
+        )
+        SELECT i.id, round(ST_Y(i.geom) * 100000)::int AS lat,
+               round(ST_X(i.geom) * 100000)::int AS lon, i.party_id, i.operator_name,
+               coalesce(c.max_kw, 0) AS max_kw, coalesce(c.points, 0) AS points,
+               coalesce(c.types, '') AS types,
+               live.installation_id IS NOT NULL AS live
+        FROM installations i
+        LEFT JOIN points c ON c.installation_id = i.id
+        LEFT JOIN live ON live.installation_id = i.id
+        WHERE i.retired_at IS NULL
+        {MAP_ORDER}
+    """)
+    ).all()
+
+
+def map_places() -> list[Any]:
+    """Return every public installation's id, name, address and place, in map order."""
+    if not publishes():
+        return []
+    return db.session.execute(
+        text(f"""
+        SELECT i.id, i.name, i.address, i.postal_code, i.municipality, i.province
+        FROM installations i WHERE i.retired_at IS NULL {MAP_ORDER}
+    """)
+    ).all()
+
+
 def live_index(at: datetime | None = None) -> dict[str, dict]:
     """Return, per installation with live data, its availability and price from, for the map.
 
@@ -324,6 +379,9 @@ def live_index(at: datetime | None = None) -> dict[str, dict]:
         summary[site.id] = {
             "available": site.available,
             "live": sum(1 for cp in site.charge_points if cp.live),
+            "unknown": sum(
+                1 for cp in site.charge_points if cp.live and cp.live.status == "UNKNOWN"
+            ),
             "points": len(site.charge_points),
             "price_from": site.price_from,
         }
@@ -357,3 +415,142 @@ def changed_charge_points(since: datetime) -> list[int]:
         {"since": since},
     )
     return list(rows)
+
+
+# --- Open data (sgv/opendata.py): changes since a time, and what the clock alone changes.
+
+
+def database_now() -> datetime:
+    """Return the database's time for this transaction: the `now` its public queries use."""
+    return db.session.scalar(text("SELECT now()"))
+
+
+def public_charge_points(
+    ids: Iterable[int],
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    operator: str | None = None,
+    at: datetime | None = None,
+) -> Iterator[tuple[Installation, ChargePoint]]:
+    """Yield the public view of these charge points with their installation, by installation."""
+    wanted = set(ids)
+    if not wanted or not publishes():
+        return
+    sites = db.session.scalars(
+        text("SELECT DISTINCT installation_id FROM charge_points WHERE id = ANY(:ids)"),
+        {"ids": list(wanted)},
+    ).all()
+    for site in installations(ids=sites, bbox=bbox, operator=operator, at=at):
+        yield from ((site, point) for point in site.charge_points if point.id in wanted)
+
+
+def live_charge_points() -> list[int]:
+    """Return every charge point that has visible live data now."""
+    if not publishes():
+        return []
+    return list(db.session.scalars(text(f"SELECT DISTINCT charge_point_id FROM ({LIVE_EVSES}) v")))
+
+
+def changed_installations(since: datetime, until: datetime) -> list[str]:
+    """Return the installations whose public data may have changed between since and until."""
+    if not publishes():
+        return []
+    points = changed_charge_points(since) + repriced_charge_points(since, until)
+    rows = db.session.scalars(
+        text("""
+        SELECT id FROM installations WHERE retired_at IS NULL AND updated_at > :since
+        UNION SELECT installation_id FROM charge_points WHERE id = ANY(:points)
+        ORDER BY 1
+    """),
+        {"since": since, "points": points},
+    )
+    return list(rows)
+
+
+def retired_installations(since: datetime) -> list[str]:
+    """Return the installations withdrawn from the register since `since`."""
+    if not publishes():
+        return []
+    query = text("SELECT id FROM installations WHERE retired_at > :since ORDER BY id")
+    return list(db.session.scalars(query, {"since": since}))
+
+
+def next_change(after: datetime) -> datetime | None:
+    """Return the next instant public live data changes by the clock alone, not by a commit.
+
+    A maintenance window begins, or a tariff's validity or time, weekday or date
+    restrictions flip: caches and ETags must not outlive it (STYLE §5).
+    """
+    if not publishes():
+        return None
+    window = db.session.scalar(
+        text(
+            "SELECT min(w.starts_at) FROM maintenance_windows w "
+            "JOIN parties p ON p.id = w.party_fk WHERE p.state = 'live' "
+            "AND w.cancelled_at IS NULL AND w.starts_at > :after"
+        ),
+        {"after": after},
+    )
+    zones = _live_time_zones()
+    edges = [edge for _, _, data in _live_tariffs() for edge in _tariff_edges(data, after, zones)]
+    return min([*edges, *([window] if window else [])], default=None)
+
+
+def repriced_charge_points(since: datetime, until: datetime) -> list[int]:
+    """Return the charge points whose price may have changed by the clock in (since, until]."""
+    if not publishes():
+        return []
+    zones = _live_time_zones()
+    flipped: dict[int, set[str]] = defaultdict(set)
+    for party_fk, key, data in _live_tariffs():
+        if any(edge <= until for edge in _tariff_edges(data, since, zones)):
+            flipped[party_fk].add(key)
+    found: set[int] = set()
+    for party_fk, keys in flipped.items():
+        found.update(
+            db.session.scalars(
+                text(f"""
+                SELECT DISTINCT v.charge_point_id FROM ({LIVE_EVSES}) v
+                JOIN connectors c ON c.evse_fk = v.evse_pk
+                WHERE v.party_fk = :party AND EXISTS (
+                    SELECT 1 FROM unnest(c.tariff_ids) t(id) WHERE lower(t.id) = ANY(:keys))
+            """),
+                {"party": party_fk, "keys": sorted(keys)},
+            )
+        )
+    return sorted(found)
+
+
+def _live_tariffs() -> list[Any]:
+    return db.session.execute(
+        text(
+            "SELECT t.party_fk, lower(t.tariff_id) AS key, t.data FROM tariffs t "
+            "JOIN parties p ON p.id = t.party_fk WHERE p.state = 'live'"
+        )
+    ).all()
+
+
+def _live_time_zones() -> set[str]:
+    stored = db.session.scalars(
+        text(
+            "SELECT DISTINCT l.time_zone FROM locations l JOIN parties p ON p.id = l.party_fk "
+            "WHERE p.state = 'live' AND l.time_zone IS NOT NULL"
+        )
+    )
+    return {MADRID, CANARY, *stored}
+
+
+def _tariff_edges(tariff: dict, after: datetime, zones: set[str]) -> list[datetime]:
+    """Return the next instants after `after` at which a tariff's figures may change."""
+    edges = []
+    try:
+        starts = datetime.fromisoformat(str(tariff.get("start_date_time")))
+        starts = starts if starts.tzinfo else starts.replace(tzinfo=UTC)
+        if starts > after:
+            edges.append(starts)  # a tariff that becomes valid can win choose_tariff
+    except ValueError:
+        pass
+    for zone in zones:
+        edge = tariffs.current_price(tariff, at=after, time_zone=zone).valid_until
+        edges += [edge] if edge else []
+    return edges

@@ -1,0 +1,474 @@
+"""Benchmark OCPI ingest under gunicorn's production settings (issue: bench/ingest.py).
+
+1. Create and migrate a throw-away database; create a CPO holding a TOKEN_C.
+2. Serve SGV (`gunicorn -c gunicorn.conf.py wsgi:app`) and PUT an inventory of
+   1,000 locations × 2 EVSEs from 8 client threads: locations/s and failures.
+3. Warm up, then drive EVSE status PATCHes with wrk (-t4 -c32, bench/patch.lua):
+   requests/s, p50/p99 latency, failures; check the statuses really changed.
+4. Stop SGV; serve bench/baseline_app.py (one UPDATE + COMMIT) with the same gunicorn
+   settings on the same database, and drive it with the same load.
+5. Print the figures against the targets, drop the database (also on Ctrl-C).
+
+Both servers run on the cluster's normal durability (synchronous_commit as configured).
+It is a measurement: it exits 0 whether or not the targets are met.
+
+    .venv/bin/python bench/ingest.py [--duration 20] [--warmup 5] [--locations 1000]
+"""
+
+import argparse
+import base64
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import psycopg
+import requests
+from common import ROOT, settings, throwaway_database
+
+from sgv import create_app
+from sgv.extensions import db
+from sgv.models import Party
+from sgv.tokens import digest, new_token
+
+COUNTRY_CODE, PARTY_ID = "ES", "BEN"
+PREFIX = f"/api/2.2.1/locations/{COUNTRY_CODE}/{PARTY_ID}"
+EVSES_PER_LOCATION = 2
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+LUA_SCRIPT = ROOT / "bench" / "patch.lua"
+
+# Targets from the issue.
+MIN_RATIO = 0.4  # SGV's PATCH req/s over the baseline's
+MAX_P99_MS = 100.0
+MIN_INVENTORY_RATE = 200.0  # locations/s
+
+
+# --- set-up ----------------------------------------------------------------------------
+
+
+def create_party(url: str) -> str:
+    """Create a registered CPO ES*BEN with a TOKEN_C, and return the token."""
+    app = create_app(settings(url))
+    token = new_token()
+    with app.app_context():
+        db.session.add(
+            Party(
+                country_code=COUNTRY_CODE,
+                party_id=PARTY_ID,
+                name="Benchmark CPO",
+                state="registered",
+                endpoints={},
+                roles=[],
+                version="2.2.1",
+                token_c_digest=digest(token),
+                token_c_expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        )
+        db.session.commit()
+        db.engine.dispose()
+    return token
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(database_url: str) -> dict[str, str]:
+    """Our environment without SGV or gunicorn overrides, so production settings apply."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SGV_", "GUNICORN_")) and key != "WEB_CONCURRENCY"
+    }
+    env["SGV_DATABASE_URL"] = database_url
+    return env
+
+
+@contextmanager
+def gunicorn(app_spec: str, database_url: str, log: Path) -> Iterator[str]:
+    """Serve `app_spec` with gunicorn.conf.py on a free port; yield its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app_spec]
+    print(f"$ SGV_DATABASE_URL=<throw-away db> .venv/bin/gunicorn {' '.join(command[1:])}")
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=server_environment(database_url), stdout=out, stderr=out
+        )
+    try:
+        wait_until_up(base_url + "/healthz", process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    """Poll `url` until it answers 200, failing early if the server died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{tail(log)}")
+        try:
+            with urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s:\n{tail(log)}")
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    """Return the last lines of a server log."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def authorization(token: str) -> str:
+    """Return the Authorization header of OCPI 2.2.1: the token in base64."""
+    return "Token " + base64.b64encode(token.encode()).decode()
+
+
+# --- inventory -------------------------------------------------------------------------
+
+
+def location_body(number: int, moment: str) -> dict:
+    """Return a full OCPI 2.2.1 Location LOC<number> with two DC EVSEs, one connector each."""
+    location_id = f"LOC{number:04d}"
+    return {
+        "country_code": COUNTRY_CODE,
+        "party_id": PARTY_ID,
+        "id": location_id,
+        "publish": True,
+        "name": f"Electrolinera de prueba {number}",
+        "address": f"Calle Mayor {number}",
+        "city": "Madrid",
+        "postal_code": "28013",
+        "country": "ESP",
+        "coordinates": {
+            "latitude": f"{40.30 + (number % 100) * 0.003:.6f}",
+            "longitude": f"{-3.85 + (number // 100) * 0.02:.6f}",
+        },
+        "parking_type": "ON_STREET",
+        "evses": [
+            {
+                "uid": f"{location_id}-{k}",
+                "evse_id": f"ES*BEN*E{number:05d}{k}",
+                "status": "AVAILABLE",
+                "capabilities": ["REMOTE_START_STOP_CAPABLE", "RFID_READER"],
+                "connectors": [
+                    {
+                        "id": "1",
+                        "standard": "IEC_62196_T2_COMBO",
+                        "format": "CABLE",
+                        "power_type": "DC",
+                        "max_voltage": 920,
+                        "max_amperage": 200,
+                        "max_electric_power": 150000,
+                        "tariff_ids": ["DC150"],
+                        "last_updated": moment,
+                    }
+                ],
+                "physical_reference": str(k),
+                "last_updated": moment,
+            }
+            for k in range(1, EVSES_PER_LOCATION + 1)
+        ],
+        "operator": {"name": "Benchmark CPO"},
+        "time_zone": "Europe/Madrid",
+        "last_updated": moment,
+    }
+
+
+@dataclass
+class Inventory:
+    locations: int
+    seconds: float
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.locations / self.seconds
+
+
+def push_inventory(base_url: str, token: str, count: int, clients: int, moment: str) -> Inventory:
+    """PUT `count` locations from `clients` threads, each with its own session."""
+    local = threading.local()
+    headers = {"Authorization": authorization(token)}
+
+    def put(number: int) -> str | None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers.update(headers)
+        body = location_body(number, moment)
+        try:
+            response = local.session.put(f"{base_url}{PREFIX}/{body['id']}", json=body, timeout=30)
+        except requests.RequestException as exc:
+            return f"{body['id']}: {exc}"
+        if response.status_code not in (200, 201) or '"status_code":1000' not in response.text:
+            return f"{body['id']}: HTTP {response.status_code} {response.text[:200]}"
+        return None
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        outcomes = list(pool.map(put, range(1, count + 1)))
+    seconds = time.perf_counter() - started
+    return Inventory(count, seconds, [o for o in outcomes if o is not None])
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    failed_bodies: int  # responses without "status_code":1000, counted by patch.lua
+    socket_errors: int  # connect/read/write errors and timeouts: no response at all
+    output: str
+    load_average: str = ""  # the machine's 1-minute load average before → after
+
+    @property
+    def failures(self) -> int:
+        return self.failed_bodies + self.socket_errors
+
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def milliseconds(text: str) -> float:
+    """Convert one of wrk's durations ("812.00us", "12.34ms", "1.02s") to milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", text).groups()
+    return float(number) * UNITS_MS[unit]
+
+
+def parse_wrk(output: str) -> Load:
+    """Read requests/s, the latency percentiles and the error counts from wrk's output."""
+
+    def find(pattern: str) -> re.Match:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise RuntimeError(f"wrk output lacks /{pattern}/:\n{output}")
+        return match
+
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return Load(
+        requests_per_second=float(find(r"^Requests/sec:\s+([\d.]+)").group(1)),
+        requests=int(find(r"^\s*(\d+) requests in").group(1)),
+        p50_ms=milliseconds(find(r"^\s+50%\s+(\S+)").group(1)),
+        p99_ms=milliseconds(find(r"^\s+99%\s+(\S+)").group(1)),
+        failed_bodies=int(find(r"^Failed responses: (\d+)").group(1)),
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+        output=output,
+    )
+
+
+def wrk_command(base_url: str, token: str, args: argparse.Namespace, seconds: int) -> list[str]:
+    """Return the wrk command line of the PATCH load."""
+    return [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT.relative_to(ROOT)),
+        base_url,
+        "--",
+        authorization(token),
+        PREFIX,
+        str(args.locations),
+        str(EVSES_PER_LOCATION),
+    ]
+
+
+def run_wrk(base_url: str, token: str, args: argparse.Namespace, seconds: int) -> Load:
+    """Drive the PATCH load for `seconds` and return what wrk measured."""
+    command = wrk_command(base_url, token, args, seconds)
+    shown = [*command[:-4], '"Token <TOKEN_C in base64>"', *command[-3:]]
+    print("$ " + " ".join(shown), flush=True)
+    before = os.getloadavg()[0]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    if result.stderr.strip():
+        print(result.stderr.strip(), file=sys.stderr)
+    load = parse_wrk(result.stdout)
+    load.load_average = f"{before:.1f} → {os.getloadavg()[0]:.1f}"
+    return load
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def evse_state(url: str, since: datetime) -> dict[str, int]:
+    """Count EVSEs, those changed after `since`, and those whose raw object agrees."""
+    with psycopg.connect(url) as conn:
+        total, changed, not_available, consistent = conn.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE last_updated > %s),
+                   count(*) FILTER (WHERE status <> 'AVAILABLE'),
+                   count(*) FILTER (WHERE data->>'status' = status
+                                      AND (data->>'last_updated')::timestamptz = last_updated)
+            FROM evses
+            """,
+            (since,),
+        ).fetchone()
+        bumps = conn.execute("SELECT last_value FROM dynamic_data_version").fetchone()[0]
+        latest = conn.execute("SELECT max(last_updated) FROM evses").fetchone()[0]
+    return {
+        "total": total,
+        "changed": changed,
+        "not_available": not_available,
+        "consistent": consistent,
+        "dynamic_version": bumps,
+        "latest": latest,
+    }
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(inventory: Inventory, sgv: Load, baseline: Load) -> str:
+    """Return the figures and the verdict per target as a Markdown table."""
+    ratio = sgv.requests_per_second / baseline.requests_per_second
+    failures = len(inventory.failures) + sgv.failures
+    rows = [
+        ("figure", "SGV", "baseline", "target", "result"),
+        ("---", "---:", "---:", "---", "---"),
+        (
+            "inventory, locations/s",
+            f"{inventory.rate:.0f}",
+            "",
+            f"≥ {MIN_INVENTORY_RATE:.0f}",
+            verdict(inventory.rate >= MIN_INVENTORY_RATE),
+        ),
+        (
+            "PATCH, requests/s",
+            f"{sgv.requests_per_second:.0f}",
+            f"{baseline.requests_per_second:.0f}",
+            f"≥ {MIN_RATIO} × baseline (ratio {ratio:.2f})",
+            verdict(ratio >= MIN_RATIO),
+        ),
+        ("PATCH p50, ms", f"{sgv.p50_ms:.1f}", f"{baseline.p50_ms:.1f}", "", ""),
+        (
+            "PATCH p99, ms",
+            f"{sgv.p99_ms:.1f}",
+            f"{baseline.p99_ms:.1f}",
+            f"< {MAX_P99_MS:.0f}",
+            verdict(sgv.p99_ms < MAX_P99_MS),
+        ),
+        (
+            "failed pushes (inventory + PATCH)",
+            f"{len(inventory.failures)} + {sgv.failures}",
+            f"{baseline.failures}",
+            "0",
+            verdict(failures == 0),
+        ),
+        # Other processes share the cores: say how busy the machine was. The figure after
+        # a run includes the benchmark's own threads (wrk, gunicorn, PostgreSQL).
+        ("load average, 1 min, before → after", sgv.load_average, baseline.load_average, "", ""),
+    ]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds of measured load")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of load before it")
+    parser.add_argument("--locations", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8, help="inventory client threads")
+    parser.add_argument("--threads", type=int, default=4, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    # Ctrl-C raises KeyboardInterrupt; make `kill` unwind the same way, so the servers
+    # stop and the database is dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    log = Path(tempfile.mkstemp(prefix="sgv-bench-ingest-", suffix=".log")[1])
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; server logs: {log}")
+    # Seconds precision, as CPOs send; a minute back so every PATCH is newer.
+    inventory_moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
+    moment = inventory_moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    with throwaway_database("ingest") as url:
+        token = create_party(url)
+        with gunicorn("wsgi:app", url, log) as base_url:
+            print(f"PUT {args.locations} locations × {EVSES_PER_LOCATION} EVSEs, ", end="")
+            print(f"{args.clients} clients …", flush=True)
+            inventory = push_inventory(base_url, token, args.locations, args.clients, moment)
+            print(f"  {inventory.rate:.0f} locations/s, {len(inventory.failures)} failures")
+            for failure in inventory.failures[:5]:
+                print(f"  {failure}")
+            print(f"warm-up {args.warmup} s …", flush=True)
+            warmup = run_wrk(base_url, token, args, args.warmup)
+            print(f"SGV, {args.duration} s …", flush=True)
+            sgv = run_wrk(base_url, token, args, args.duration)
+            print(sgv.output)
+        after_sgv = evse_state(url, inventory_moment)
+
+        with gunicorn("bench.baseline_app:app", url, log) as base_url:
+            print(f"baseline warm-up {args.warmup} s …", flush=True)
+            run_wrk(base_url, token, args, args.warmup)
+            print(f"baseline, {args.duration} s …", flush=True)
+            baseline = run_wrk(base_url, token, args, args.duration)
+            print(baseline.output)
+        after_baseline = evse_state(url, after_sgv["latest"])
+
+    print(report(inventory, sgv, baseline))
+    print()
+    # Each applied push bumps the dynamic data version once; stale ones do not.
+    applied = after_sgv["dynamic_version"] - args.locations
+    print(
+        f"EVSEs changed by SGV's PATCHes: {after_sgv['changed']} of {after_sgv['total']} "
+        f"({after_sgv['not_available']} no longer AVAILABLE; stored object agrees with the "
+        f"columns on {after_sgv['consistent']}). PATCHes applied (data-version bumps): "
+        f"{applied}; answers counted by wrk: {warmup.requests + sgv.requests} (those in "
+        "flight when wrk stops are applied but not counted)"
+    )
+    print(
+        f"EVSEs changed by the baseline: {after_baseline['changed']} of {after_baseline['total']}"
+    )
+    if after_sgv["changed"] == 0:
+        print("WARNING: no EVSE changed: SGV's PATCHes were not applied")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers stopped, database dropped", file=sys.stderr)
