@@ -6,6 +6,7 @@ no invalidation to forget, and the version pair doubles as an ETag.
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,3 +44,27 @@ def versioned(
         value = build()
         cache.set(key, value, timeout=timeout)
     return value, tag
+
+
+def throttled(
+    name: str, build: Callable[[], Any], *, every: float, timeout: int, parts: tuple = ()
+) -> Any:
+    """Return a value rebuilt at once on a static change, at most every `every` s otherwise.
+
+    For documents that every push invalidates but that are costly to build (the map's
+    live data): a stream of status pushes then costs one rebuild per `every` seconds,
+    not one per push, while a revocation or an approval (static) shows on the next
+    request (SPEC §4).
+    """
+    versions = dataversion.current()
+    key = f"sgv:{name}:latest:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    now = time.time()
+    entry = cache.get(key)
+    if entry is not None:
+        static, dynamic, built_at, value = entry
+        fresh = dynamic == versions[DYNAMIC] or now - built_at < every
+        if static == versions[STATIC] and fresh and now - built_at < timeout:
+            return value
+    value = build()
+    cache.set(key, (versions[STATIC], versions[DYNAMIC], now, value), timeout=timeout)
+    return value

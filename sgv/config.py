@@ -28,6 +28,7 @@ class Defaults:
     CHECK_PAGE_SIZE = 100  # objects asked per page when pulling
     CHECK_MAX_PAGES = 1000  # pages after which a pull stops (runaway pagination)
     STALE_HOURS = 24  # a status older than this counts as stale in the quality report
+    LIVE_REFRESH = 5  # seconds: the map's live data follows pushes at most this often
     CACHE_DEFAULT_TIMEOUT = 300
 
     JSON_SORT_KEYS = False

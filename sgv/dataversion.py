@@ -68,7 +68,14 @@ def commit(*sequences: str) -> None:
 
 def current() -> dict[str, int]:
     """Return the current static and dynamic data versions."""
+    # A fresh sequence reads last_value 1 both before and after its first nextval():
+    # is_called tells them apart, so the first bump counts too.
     row = db.session.execute(
-        text(f"SELECT (SELECT last_value FROM {STATIC}), (SELECT last_value FROM {DYNAMIC})")
+        text(
+            "SELECT "
+            + ", ".join(
+                f"(SELECT last_value + is_called::int FROM {name})" for name in (STATIC, DYNAMIC)
+            )
+        )
     ).one()
     return {"static": row[0], "dynamic": row[1]}

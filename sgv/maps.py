@@ -95,15 +95,19 @@ def places_document() -> map_data.Encoded:
 
 
 def live_document() -> map_data.Encoded:
-    """Return the live document, built once per data versions and LIVE_SECONDS at most."""
+    """Return the live document: rebuilt at once when CPO visibility changes, otherwise
+    at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most."""
 
     def build() -> map_data.Encoded:
         return map_data.encode(map_data.live_payload(public.live_index()))
 
-    document, _ = caching.versioned(
-        "map-live", build, depends=BOTH, parts=_parts(), timeout=LIVE_SECONDS
+    return caching.throttled(
+        "map-live",
+        build,
+        every=current_app.config["LIVE_REFRESH"],
+        timeout=LIVE_SECONDS,
+        parts=_parts(),
     )
-    return document
 
 
 def site_detail(installation_id: str) -> dict | None:

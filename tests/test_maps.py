@@ -193,7 +193,8 @@ def test_live_json_gives_availability_and_price_from(world, client):
     assert doc["price_from"] == [0.45]
 
 
-def test_live_json_follows_each_push(world, client):
+def test_live_json_follows_each_push(app, world, client):
+    app.config["LIVE_REFRESH"] = 0  # tests/test_caching.py covers the throttling
     client.get("/map/live.json")  # warm the cache
     push_status(client, world, "CHARGING", "2030-01-01T10:00:00Z")
     assert client.get("/map/live.json").json["available"] == [1]

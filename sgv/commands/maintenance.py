@@ -54,7 +54,7 @@ def window_command(action):
             window = action(*args, actor=operator(), **kwargs)
         except WindowError as error:
             fail(str(error), as_json, 2)
-        dataversion.commit(dataversion.DYNAMIC)
+        dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)  # visible at once
         emit(window_dict(window), as_json, window_line(window))
 
     return run
