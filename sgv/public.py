@@ -21,16 +21,22 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.orm import aliased
 
 from sgv import tariffs
 from sgv.extensions import db
+from sgv.models import Evse, Location, Party
 
 MADRID = "Europe/Madrid"
 CANARY = "Atlantic/Canary"
 
-# The one definition of "visible live EVSE": used by every query below.
-LIVE_EVSES = """
+# The one definition of "visible live EVSE" (e: evses, l: locations, p: parties), used by
+# every query below and by the coverage figures (has_live_data).
+VISIBLE_EVSE = """p.state = 'live' AND l.publish AND l.installation_id IS NOT NULL
+  AND e.charge_point_id IS NOT NULL AND e.status <> 'REMOVED'"""
+
+LIVE_EVSES = f"""
 SELECT e.id AS evse_pk, e.charge_point_id, l.installation_id, l.party_fk, l.time_zone,
        e.evse_id, e.last_updated,
        CASE WHEN e.status_updated_at < GREATEST(p.unknown_since, mw.started)
@@ -44,8 +50,7 @@ LEFT JOIN LATERAL (
     SELECT max(w.starts_at) AS started FROM maintenance_windows w
     WHERE w.party_fk = p.id AND w.cancelled_at IS NULL AND w.starts_at <= now()
 ) mw ON true
-WHERE p.state = 'live' AND l.publish AND l.installation_id IS NOT NULL
-  AND e.charge_point_id IS NOT NULL AND e.status <> 'REMOVED'
+WHERE {VISIBLE_EVSE}
 """
 
 STATIC_COLUMNS = """
@@ -137,6 +142,19 @@ class Installation:
         return tariffs.price_from(
             c.price for cp in self.charge_points if cp.live for c in cp.live.connectors
         )
+
+
+def has_live_data(charge_point_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL: whether a RIPREE charge point shows live data (an UNKNOWN status counts)."""
+    evse, location = aliased(Evse, name="e"), aliased(Location, name="l")
+    party = aliased(Party, name="p")  # the names VISIBLE_EVSE uses
+    return (
+        select(evse.id)
+        .join(location, evse.location_fk == location.id)
+        .join(party, location.party_fk == party.id)
+        .where(evse.charge_point_id == charge_point_id, text(VISIBLE_EVSE))
+        .exists()
+    )
 
 
 def publishes() -> bool:

@@ -7,37 +7,15 @@ since those are exactly the ones the obligation is about.
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import and_, func
 
 from sgv.extensions import db
-from sgv.models import ChargePoint, Evse, Installation, Location, Party
+from sgv.models import ChargePoint, Installation, Party
+from sgv.public import has_live_data
 
 OBLIGED_KW = 43  # Orden TED/445/2023: charge points of 43 kW or more send live data
 INTEGRATED_STATES = ("registered", "live", "revoked")  # an OCPI connection exists
 LISTED = 50  # charge points without live data listed per operator; all are counted
-
-
-def has_live_data(charge_point_id: ColumnElement) -> ColumnElement[bool]:
-    """Say whether a RIPREE charge point shows live data to the public.
-
-    sgv/public.py owns the public rule (its LIVE_EVSES) and this must agree with it: a
-    matched EVSE (evses.charge_point_id) that is not REMOVED, in a published location
-    matched to an installation, of a `live` CPO. An EVSE shown UNKNOWN still counts: the
-    CPO is integrated and its next status brings the live data back.
-    """
-    return (
-        db.select(Evse.id)
-        .join(Location, Evse.location_fk == Location.id)
-        .join(Party, Location.party_fk == Party.id)
-        .where(
-            Evse.charge_point_id == charge_point_id,
-            Evse.status != "REMOVED",
-            Location.publish.is_(True),
-            Location.installation_id.is_not(None),
-            Party.state == "live",
-        )
-        .exists()
-    )
 
 
 def obliged(country_code: str | None, party_id: str | None) -> list[Any]:
