@@ -109,9 +109,10 @@ def put_location(
     unique_ids("evses", "uid", data.get("evses") or [])
     for evse in data.get("evses") or []:
         unique_ids(f"evses {evse['uid']} connectors", "id", evse["connectors"])
-    location = find_location(party, location_id, lock=True)
-    if location is None:
-        return create_location(party, location_id, raw, data, warnings)
+    created = create_location(party, location_id, raw, data, warnings)
+    if created is not None:
+        return created
+    location = require_location(party, location_id, lock=True)
     if stale(data["last_updated"], location.last_updated):
         return Outcome.STALE
     apply_location(location, raw, data, partial=False)

@@ -8,6 +8,7 @@ follow exactly the rules of sgv/ingest_rules.py, like the general path in ingest
 import json
 
 from sqlalchemy import insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sgv import matching
 from sgv.extensions import db
@@ -18,21 +19,28 @@ from sgv.ocpi.envelope import UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
 
 def create_location(
     party: Party, location_id: str, raw: dict, data: dict, warnings: list[str]
-) -> Outcome:
-    """Insert a new Location with its EVSEs and connectors: three statements."""
+) -> Outcome | None:
+    """Insert a Location with its EVSEs and connectors if it is new (None if it exists).
+
+    The insert itself tells whether the location exists (ON CONFLICT on the party's
+    case-insensitive id), so a new location costs no lookup; a concurrent first PUT of
+    the same location waits for this one and then finds it.
+    """
     location_pk = db.session.execute(
-        insert(Location).returning(Location.id),
-        [
-            {
-                "party_fk": party.id,
-                "country_code": party.country_code,
-                "party_id": party.party_id,
-                "location_id": location_id,
-                "warnings": warnings,
-                **location_row(raw, data),
-            }
-        ],
-    ).scalar_one()
+        pg_insert(Location)
+        .values(
+            party_fk=party.id,
+            country_code=party.country_code,
+            party_id=party.party_id,
+            location_id=location_id,
+            warnings=warnings,
+            **location_row(raw, data),
+        )
+        .on_conflict_do_nothing(index_elements=[Location.party_fk, text("lower(location_id)")])
+        .returning(Location.id)
+    ).scalar_one_or_none()
+    if location_pk is None:
+        return None
     raws, evses = raw.get("evses") or [], data.get("evses") or []
     if evses:
         evse_pks = (

@@ -23,7 +23,9 @@ BOX_DEG = 0.001
 # Normalised EVSE-ID: eMI3 ids may be written with or without the '*' separators.
 NORMALISED_REF = "upper(replace({}, '*', ''))"
 
-LOCATION_MATCHES = f"""
+# One statement: decide each location's installation, move the locations whose match
+# changed, then re-match their EVSEs against the decided installations' charge points.
+MATCHES = f"""
 WITH target AS (
     SELECT l.id, l.location_id, l.geom, l.installation_id AS current,
            p.country_code, p.party_id
@@ -55,45 +57,45 @@ decided AS (
            COALESCE(by_id, CASE WHEN distances[2] IS NULL OR distances[2] > distances[1]
                                 THEN ids[1] END) AS installation_id
     FROM candidates
-)
-UPDATE locations l SET installation_id = d.installation_id, updated_at = now()
-FROM decided d
-WHERE l.id = d.id AND d.installation_id IS DISTINCT FROM d.current
-"""
-
-EVSE_MATCHES = f"""
-WITH target AS (
+),
+moved_locations AS (
+    UPDATE locations l SET installation_id = d.installation_id, updated_at = now()
+    FROM decided d
+    WHERE l.id = d.id AND d.installation_id IS DISTINCT FROM d.current
+    RETURNING l.id
+),
+evse_target AS (
     SELECT e.id, e.charge_point_id AS current,
            (SELECT cp.id FROM charge_points cp
-            WHERE cp.installation_id = l.installation_id
+            WHERE cp.installation_id = d.installation_id
               AND {NORMALISED_REF.format("cp.evse_ref")} = {NORMALISED_REF.format("e.evse_id")}
             ORDER BY cp.id LIMIT 1) AS charge_point_id
-    FROM evses e JOIN locations l ON l.id = e.location_fk
-    WHERE {{scope}}
+    FROM evses e JOIN decided d ON d.id = e.location_fk
+),
+moved_evses AS (
+    UPDATE evses e SET charge_point_id = t.charge_point_id, updated_at = now()
+    FROM evse_target t
+    WHERE e.id = t.id AND t.charge_point_id IS DISTINCT FROM t.current
+    RETURNING e.id
 )
-UPDATE evses e SET charge_point_id = t.charge_point_id, updated_at = now()
-FROM target t
-WHERE e.id = t.id AND t.charge_point_id IS DISTINCT FROM t.current
+SELECT (SELECT count(*) FROM moved_locations) AS locations,
+       (SELECT count(*) FROM moved_evses) AS evses
 """
-
-
-def _run(sql: str, location_ids: Sequence[int] | None) -> int:
-    # The scope is written into the SQL rather than passed as a flag, so that matching one
-    # location uses the primary key instead of scanning every location (generic plans).
-    if location_ids is None:
-        return db.session.execute(text(sql.format(scope="TRUE"))).rowcount
-    statement = text(sql.format(scope="l.id = ANY(:ids)"))
-    statement = statement.bindparams(bindparam("ids", type_=ARRAY(Integer)))
-    return db.session.execute(statement, {"ids": list(location_ids)}).rowcount
 
 
 def match(location_ids: Sequence[int] | None = None) -> dict[str, int]:
     """Re-match the given locations (all when None) and their EVSEs; return what changed."""
     db.session.flush()
-    locations = _run(LOCATION_MATCHES, location_ids)
-    evses = _run(EVSE_MATCHES, location_ids)
+    # The scope is written into the SQL rather than passed as a flag, so that matching one
+    # location uses the primary key instead of scanning every location (generic plans).
+    if location_ids is None:
+        row = db.session.execute(text(MATCHES.format(scope="TRUE"))).one()
+    else:
+        statement = text(MATCHES.format(scope="l.id = ANY(:ids)"))
+        statement = statement.bindparams(bindparam("ids", type_=ARRAY(Integer)))
+        row = db.session.execute(statement, {"ids": list(location_ids)}).one()
     db.session.expire_all()  # matched ids changed underneath the ORM
-    return {"locations": locations, "evses": evses}
+    return {"locations": row.locations, "evses": row.evses}
 
 
 def unmatched_locations(party_fk: int) -> list[dict]:
