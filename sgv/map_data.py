@@ -1,17 +1,22 @@
 """The public map's data, built from sgv/public.py as compact JSON (SPEC §8, STYLE §7).
 
-Three documents, all column-oriented (one array per field, not one object per site: a
-third of the bytes, and the browser parses a few arrays instead of 15,000 objects):
+Four documents, all column-oriented (one array per field, not one object per site: a
+third of the bytes, and the browser parses a few arrays instead of 15,000 objects). A
+site is named by its *position* in the map order (geohash, then id), and every document
+carries `key`, a digest of that order, so the browser can tell which belong together:
 
 * sites — what a marker needs, for every public installation; changes with the static
   data version only. Sites come in geohash order (near on the map, near in the list), so
   each coordinate is sent as the difference from the previous site's, in 1e-5 degrees
-  (about 1 m): short integers that gzip well.
-* places — names, addresses and places of the same sites in the same order, for the
-  search box; loaded only when someone searches. Both carry `key`, a digest of the
-  order, so the browser can tell that they belong together.
-* live — per installation with live data: free, live and UNKNOWN charge points, and
-  the "price from" of SPEC §4; changes with every push.
+  (about 1 m): short integers that gzip well. No ids: RIPREE's look random (the demo's
+  are `DGT-` + 16 hex digits), 8 incompressible bytes a site, more than all the rest.
+* ids — the installation ids in the same order, fetched by the browser only when it
+  first opens a site (the detail JSON and the installation page are addressed by id).
+* places — names, addresses and places in the same order, for the search box; loaded
+  only when someone searches or asks for the nearest sites.
+* live — per installation with live data, by position in the sites of `key`: free, live
+  and UNKNOWN charge points, and the "price from" of SPEC §4; changes with every push.
+  A browser holding sites of another key fetches sites.json again.
 """
 
 import gzip
@@ -73,8 +78,26 @@ def _kw(value: Decimal | float | None) -> int | float:
     return int(rounded) if rounded.is_integer() else rounded
 
 
+@dataclass(frozen=True)
+class SiteOrder:
+    """The sites' document of one static version, with the order it names sites by."""
+
+    sites: Encoded
+    key: str
+    ids: tuple[str, ...]
+
+
+def site_order(rows: list[Any]) -> SiteOrder:
+    """Encode the markers' document from public.map_sites() rows; keep their ids' order."""
+    ids = tuple(row[0] for row in rows)
+    return SiteOrder(encode(sites_payload(rows)), order_key(list(ids)), ids)
+
+
 def sites_payload(rows: list[Any]) -> dict:
-    """Return the markers' document from public.map_sites() rows (already in map order)."""
+    """Return the markers' document from public.map_sites() rows (already in map order).
+
+    No `id` column: a site is its position in this order (see ids_payload).
+    """
     columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(9)]
     ids, lats, lons, parties, names, kws, points, types, lives = columns
     name_of: dict[str, str] = {}
@@ -92,7 +115,6 @@ def sites_payload(rows: list[Any]) -> dict:
         "scale": SCALE,
         "operators": [[party, name_of[party]] for party in operators],
         "connectors": connectors,
-        "id": ids,
         "lat": _deltas(lats),
         "lon": _deltas(lons),
         "kw": [kw if kw % 1 else int(kw) for kw in kws],
@@ -101,6 +123,11 @@ def sites_payload(rows: list[Any]) -> dict:
         "points": points,
         "live": [int(live) for live in lives],
     }
+
+
+def ids_payload(ids: tuple[str, ...] | list[str]) -> dict:
+    """Return the installation ids in map order, for the browser to open a site by id."""
+    return {"format": FORMAT, "key": order_key(list(ids)), "id": list(ids)}
 
 
 def places_payload(rows: list[Any]) -> dict:
@@ -121,12 +148,20 @@ def places_payload(rows: list[Any]) -> dict:
     }
 
 
-def live_payload(summary: dict[str, dict]) -> dict:
-    """Return the live document: one entry per installation with visible live data."""
-    ids = sorted(summary)
+def live_payload(summary: dict[str, dict], order: SiteOrder) -> dict:
+    """Return the live document: one entry per installation with visible live data.
+
+    Entries name sites by position in `order` (the sites document of `key`), ascending;
+    an installation `order` lacks (registered since it was built) is left out until the
+    static version moves and both are rebuilt.
+    """
+    position = {site_id: n for n, site_id in enumerate(order.ids)}
+    found = sorted((position[i], i) for i in summary if i in position)
+    ids = [site_id for _, site_id in found]
     return {
         "format": FORMAT,
-        "id": ids,
+        "key": order.key,
+        "site": [n for n, _ in found],
         "available": [summary[i]["available"] for i in ids],
         "live": [summary[i]["live"] for i in ids],
         "unknown": [summary[i].get("unknown", 0) for i in ids],

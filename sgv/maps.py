@@ -5,6 +5,11 @@ cached under the data versions (STYLE §5): sites by the static version, so it s
 the stream of status pushes; live data and details by both, and for LIVE_SECONDS at most,
 because prices and maintenance windows also change with the clock. Each document is
 serialised and gzipped once per version and answered with an ETag (304 when unchanged).
+
+Sites are named by position, not id (sgv/map_data.py): sites.json has no ids, live.json
+gives positions in the sites of its `key`, and /map/ids.json (same key, same static
+version) maps positions to installation ids for the browser, which fetches it only when
+it first opens a site's panel or page.
 """
 
 from flask import (
@@ -76,13 +81,27 @@ def send_json(document: map_data.Encoded) -> Response:
     return response
 
 
-def sites_document() -> map_data.Encoded:
-    """Return the markers' document, built once per static data version."""
+def site_order() -> map_data.SiteOrder:
+    """Return the markers' document and its order, built once per static data version."""
 
-    def build() -> map_data.Encoded:
-        return map_data.encode(map_data.sites_payload(public.map_sites()))
+    def build() -> map_data.SiteOrder:
+        return map_data.site_order(public.map_sites())
 
     return caching.versioned("map-sites", build, depends=STATIC, parts=_parts())[0]
+
+
+def sites_document() -> map_data.Encoded:
+    """Return the markers' document, built once per static data version."""
+    return site_order().sites
+
+
+def ids_document() -> map_data.Encoded:
+    """Return the sites' ids in map order, built once per static data version."""
+
+    def build() -> map_data.Encoded:
+        return map_data.encode(map_data.ids_payload(site_order().ids))
+
+    return caching.versioned("map-ids", build, depends=STATIC, parts=_parts())[0]
 
 
 def places_document() -> map_data.Encoded:
@@ -96,10 +115,15 @@ def places_document() -> map_data.Encoded:
 
 def live_document() -> map_data.Encoded:
     """Return the live document: rebuilt at once when CPO visibility changes, otherwise
-    at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most."""
+    at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most.
+
+    Its entries are positions in the sites document of the static version current when
+    it is built (a static change rebuilds it at once), whose `key` it carries.
+    """
 
     def build() -> map_data.Encoded:
-        return map_data.encode(map_data.live_payload(public.live_index()))
+        order = site_order()  # first: live data at least as new as the order
+        return map_data.encode(map_data.live_payload(public.live_index(), order))
 
     return caching.throttled(
         "map-live",
@@ -133,6 +157,7 @@ def settings(query: dict, lang: str) -> dict:
         "urls": {
             "sites": url_for("maps.sites_json"),
             "places": url_for("maps.places_json"),
+            "ids": url_for("maps.ids_json"),
             "live": url_for("maps.live_json"),
             "detail": url_for("maps.detail_json", installation_id=placeholder),
             "page": url_for("maps.installation_page", installation_id=placeholder),
@@ -184,6 +209,12 @@ def map_view() -> str:
 def sites_json() -> Response:
     """Send every public installation's marker data, compact and cached."""
     return send_json(sites_document())
+
+
+@bp.get("/map/ids.json")
+def ids_json() -> Response:
+    """Send the installation ids of the sites, in the order of sites.json."""
+    return send_json(ids_document())
 
 
 @bp.get("/map/places.json")

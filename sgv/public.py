@@ -169,6 +169,25 @@ def time_zone(stored: str | None, latitude: float, longitude: float) -> str:
     return CANARY if latitude < 30 and longitude < -12 else MADRID
 
 
+def selection(
+    ids: Iterable[str] | None,
+    bbox: tuple[float, float, float, float] | None,
+    operator: str | None,
+) -> tuple[str, dict]:
+    """Return the condition on installations `i` (and its parameters) these filters select."""
+    where, params = ["i.retired_at IS NULL"], {}
+    if ids is not None:
+        where.append("i.id = ANY(:ids)")
+        params["ids"] = list(ids)
+    if bbox is not None:
+        where.append("i.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)")
+        params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox, strict=True))
+    if operator:
+        where.append("(i.operator_name ILIKE :operator OR i.party_id = upper(:party))")
+        params.update(operator=f"%{operator}%", party=operator)
+    return " AND ".join(where), params
+
+
 def installations(
     *,
     ids: Iterable[str] | None = None,
@@ -181,22 +200,14 @@ def installations(
     if not publishes():
         return
     at = at or datetime.now(UTC)
-    where, params = ["i.retired_at IS NULL"], {}
-    if ids is not None:
-        where.append("i.id = ANY(:ids)")
-        params["ids"] = list(ids)
-    if bbox is not None:
-        where.append("i.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)")
-        params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox, strict=True))
-    if operator:
-        where.append("(i.operator_name ILIKE :operator OR i.party_id = upper(:party))")
-        params.update(operator=f"%{operator}%", party=operator)
-    query = text(
-        f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {' AND '.join(where)} ORDER BY i.id"
-    )
+    where, params = selection(ids, bbox, operator)
+    query = text(f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {where} ORDER BY i.id")
     result = db.session.execute(query.execution_options(yield_per=batch), params)
-    for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
-        yield from _with_charge_points([Installation(**row._mapping) for row in rows], at)
+    try:
+        for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
+            yield from _with_charge_points([Installation(**row._mapping) for row in rows], at)
+    finally:
+        result.close()  # a reader that stops early (a client gone) frees the server cursor
 
 
 def installation(installation_id: str, *, at: datetime | None = None) -> Installation | None:

@@ -9,7 +9,9 @@ from tests.public_helpers import add_installation, live_cpo, push_status
 
 
 def live_ids(client) -> list[str]:
-    return client.get("/map/live.json").json["id"]
+    live, ids = client.get("/map/live.json").json, client.get("/map/ids.json").json
+    assert live["key"] == ids["key"]
+    return [ids["id"][n] for n in live["site"]]
 
 
 def test_throttled_value_follows_static_changes_at_once(app):

@@ -5,6 +5,7 @@ module fast); each test gets a fresh browser context. Tiles come from a local st
 nothing reaches the internet.
 """
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -187,6 +188,54 @@ def test_panel_shows_live_status_and_price(open_map):
     expect(panel).to_contain_text(
         "0,45\u00a0€/kWh sin IVA · IVA 21\u00a0% · 0,5445\u00a0€/kWh con IVA"
     )
+
+
+def fetched(page: Page, name: str) -> int:
+    """Return how many times the page has fetched /map/<name>."""
+    entries = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    return sum(1 for url in entries if urlsplit(url).path == f"/map/{name}")
+
+
+def test_ids_are_fetched_only_when_a_site_is_first_opened(open_map):
+    page = open_map("?lat=40.4165&lon=-3.7035&z=18")
+    assert fetched(page, "ids.json") == 0  # the markers and their live badges need none
+    page.click(".sgv-marker.free")
+    expect(page.locator("#sgv-panel-title")).to_have_text("Plaza Mayor")
+    expect(page.locator("#sgv-panel")).to_contain_text("2 de 2 libres ahora")
+    link = page.locator("#sgv-panel a", has_text="Ficha completa")
+    expect(link).to_have_attribute("href", re.compile(r"^/installations/M1\?lang=es$"))
+    page.click("#sgv-panel-close")
+    page.fill("#sgv-search", "atoch")
+    expect(page.locator("#sgv-suggestions")).to_contain_text("Atocha")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#sgv-panel-title")).to_have_text("Atocha")
+    expect(page.locator("#sgv-panel")).to_contain_text("0 de 2 libres ahora")
+    assert fetched(page, "ids.json") == 1  # once for the page's life
+
+
+def test_live_data_for_another_order_fetches_the_sites_again(open_map):
+    page = open_map("?lat=40.4165&lon=-3.7035&z=18")
+    other = "0" * 16  # the key of a newer order: same sites here, so positions still hold
+    calls = {"sites": 0}
+
+    def answer(route, name: str) -> None:
+        doc = route.fetch().json()
+        calls[name] = calls.get(name, 0) + 1
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({**doc, "key": other}))  # fmt: skip
+
+    page.route("**/map/live.json", lambda route: answer(route, "live"))
+    page.route("**/map/sites.json", lambda route: answer(route, "sites"))
+    page.evaluate("document.documentElement.removeAttribute('data-sgv-live')")
+    page.evaluate("sgvMap.refreshLive()")
+    page.wait_for_selector("html[data-sgv-live]")  # applied once the sites match its key
+    assert (calls["live"], calls["sites"]) == (1, 1)
+    expect(page.locator(".sgv-marker.free")).to_be_visible()
+    page.evaluate("document.documentElement.removeAttribute('data-sgv-live')")
+    page.evaluate("sgvMap.refreshLive()")
+    page.wait_for_selector("html[data-sgv-live]")
+    assert (calls["live"], calls["sites"]) == (2, 1)  # same key now: no second fetch
 
 
 def test_revoked_cpo_installation_shows_no_status_or_price(open_map):

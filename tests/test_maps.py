@@ -108,10 +108,18 @@ def test_language_chosen_in_the_url_is_remembered(client):
 # ---- sites.json ------------------------------------------------------------------------
 
 
-def decode_sites(doc: dict) -> dict[str, dict]:
+def ids_of(client, doc: dict) -> list[str]:
+    """Return the installation ids of a sites.json, from /map/ids.json of the same key."""
+    ids = client.get("/map/ids.json").json
+    assert ids["key"] == doc["key"]
+    assert len(ids["id"]) == len(doc["lat"])
+    return ids["id"]
+
+
+def decode_sites(client, doc: dict) -> dict[str, dict]:
     """Undo the column and delta encoding: id → site."""
     sites, lat, lon = {}, 0, 0
-    for n, site_id in enumerate(doc["id"]):
+    for n, site_id in enumerate(ids_of(client, doc)):
         lat, lon = lat + doc["lat"][n], lon + doc["lon"][n]
         bits = doc["connector"][n]
         sites[site_id] = {
@@ -126,10 +134,19 @@ def decode_sites(doc: dict) -> dict[str, dict]:
     return sites
 
 
+def live_of(client, sites: dict) -> dict[str, dict]:
+    """Return live.json as id → entry, checking that it is for these sites."""
+    doc = client.get("/map/live.json").json
+    assert doc["key"] == sites["key"]
+    ids = ids_of(client, sites)
+    columns = ("available", "live", "unknown", "price_from")
+    return {ids[n]: {c: doc[c][k] for c in columns} for k, n in enumerate(doc["site"])}
+
+
 def test_sites_json_is_compact_columns_of_every_public_site(world, client):
     doc = client.get("/map/sites.json").json
-    assert all(isinstance(doc[k], list) for k in ("id", "lat", "lon", "kw", "live"))
-    assert decode_sites(doc) == {
+    assert all(isinstance(doc[k], list) for k in ("lat", "lon", "kw", "live"))
+    assert decode_sites(client, doc) == {
         "INST1": {
             "lat": 40.4165,
             "lon": -3.7035,
@@ -170,13 +187,13 @@ def test_sites_json_is_cached_by_the_static_version_only(world, client):
     assert client.get("/map/sites.json").headers["ETag"] == tag
     dataversion.commit(dataversion.STATIC)
     response = client.get("/map/sites.json")
-    assert response.headers["ETag"] != tag and "INST3" in response.json["id"]
+    assert response.headers["ETag"] != tag and "INST3" in ids_of(client, response.json)
 
 
 def test_places_json_names_the_sites_in_the_same_order(world, client):
     sites, places = client.get("/map/sites.json").json, client.get("/map/places.json").json
     assert places["key"] == sites["key"]
-    named = dict(zip(sites["id"], places["name"], strict=True))
+    named = dict(zip(ids_of(client, sites), places["name"], strict=True))
     assert named == {"INST1": "Plaza Mayor", "INST2": "Sin datos"}
     town = places["municipalities"][places["municipality"][0]]
     assert town == ["Madrid", places["provinces"].index("Madrid")]
@@ -186,18 +203,45 @@ def test_places_json_names_the_sites_in_the_same_order(world, client):
 # ---- live.json and details -------------------------------------------------------------
 
 
+def test_sites_json_has_no_ids_and_ids_json_names_its_sites_in_order(world, client):
+    sites = client.get("/map/sites.json")
+    assert b"INST" not in sites.get_data() and "id" not in sites.json
+    assert sorted(ids_of(client, sites.json)) == ["INST1", "INST2"]
+    ids = client.get("/map/ids.json", headers=GZIP)  # cached, gzipped, 304 like sites.json
+    again = client.get("/map/ids.json", headers={**GZIP, "If-None-Match": ids.headers["ETag"]})
+    assert ids.headers["Content-Encoding"] == "gzip" and again.status_code == 304
+
+
+def test_live_json_points_at_its_sites_by_position_in_the_same_order(app, world, client):
+    sites = client.get("/map/sites.json").json
+    live = client.get("/map/live.json").json
+    assert "id" not in live and live["key"] == sites["key"]
+    ids = ids_of(client, sites)
+    assert [ids[n] for n in live["site"]] == ["INST1"]
+    assert [sites["live"][n] for n in live["site"]] == [1]  # the marker it lights is INST1's
+    # A site registered before INST1 in map order (Sevilla's geohash sorts before
+    # Madrid's) shifts it: a new key, and live.json follows at once with new positions.
+    refs = (("ES*ZZZ*S1", 7, "DOMESTIC_F"),)
+    register("INST0", party_id="ZZZ", lat="37.3891", lon="-5.9845", name="Antes", refs=refs)
+    moved = client.get("/map/sites.json").json
+    assert moved["key"] != sites["key"]
+    assert ids_of(client, moved).index("INST1") == ids.index("INST1") + 1
+    assert live_of(client, moved).keys() == {"INST1"}
+
+
 def test_live_json_gives_availability_and_price_from(world, client):
-    doc = client.get("/map/live.json").json
-    assert doc["id"] == ["INST1"]
-    assert (doc["available"], doc["live"], doc["unknown"]) == ([2], [2], [0])
-    assert doc["price_from"] == [0.45]
+    sites = client.get("/map/sites.json").json
+    assert live_of(client, sites) == {
+        "INST1": {"available": 2, "live": 2, "unknown": 0, "price_from": 0.45}
+    }
 
 
 def test_live_json_follows_each_push(app, world, client):
     app.config["LIVE_REFRESH"] = 0  # tests/test_caching.py covers the throttling
     client.get("/map/live.json")  # warm the cache
     push_status(client, world, "CHARGING", "2030-01-01T10:00:00Z")
-    assert client.get("/map/live.json").json["available"] == [1]
+    sites = client.get("/map/sites.json").json
+    assert live_of(client, sites)["INST1"]["available"] == 1
 
 
 def test_detail_json_has_register_data_status_and_prices(world, client):
@@ -246,7 +290,8 @@ def test_unknown_status_shows_a_neutral_note_not_the_status(world, client):
     html = client.get("/installations/INST1").get_data(as_text=True)
     assert html.count("Estado en tiempo real no disponible ahora.") == 2
     assert "actualizado hace" not in html
-    assert client.get("/map/live.json").json["unknown"] == [2]
+    sites = client.get("/map/sites.json").json
+    assert live_of(client, sites)["INST1"]["unknown"] == 2
 
 
 def test_unknown_installation_is_404_as_page_and_json(client):
@@ -259,11 +304,13 @@ def test_unknown_installation_is_404_as_page_and_json(client):
 
 
 def test_revoked_cpo_shows_no_status_or_price_in_any_endpoint(app, world, client):
-    for url in ("/map/sites.json", "/map/live.json", "/map/installations/INST1.json"):
+    urls = ("/map/sites.json", "/map/ids.json", "/map/live.json", "/map/installations/INST1.json")
+    for url in urls:
         client.get(url)  # warm every cache first
     cli(app, "cpo", "revoke", "ES", "ABC", "--reason", "bad data")
-    assert decode_sites(client.get("/map/sites.json").json)["INST1"]["live"] == 0
-    assert client.get("/map/live.json").json["id"] == []
+    sites = client.get("/map/sites.json").json
+    assert decode_sites(client, sites)["INST1"]["live"] == 0
+    assert live_of(client, sites) == {}
     detail = client.get("/map/installations/INST1.json").json
     assert detail["live"] is False and detail["price_from"] is None
     assert all(p["status"] is None and p["prices"] == [] for p in detail["charge_points"])
@@ -272,12 +319,13 @@ def test_revoked_cpo_shows_no_status_or_price_in_any_endpoint(app, world, client
 
 
 def test_staging_publishes_nothing(app, world, client):
-    for url in ("/map/sites.json", "/map/places.json", "/map/live.json"):
+    for url in ("/map/sites.json", "/map/ids.json", "/map/places.json", "/map/live.json"):
         client.get(url)  # production documents in the cache must not leak
     app.config["ENVIRONMENT"] = "staging"
-    assert client.get("/map/sites.json").json["id"] == []
+    assert client.get("/map/sites.json").json["lat"] == []
+    assert client.get("/map/ids.json").json["id"] == []
     assert client.get("/map/places.json").json["name"] == []
-    assert client.get("/map/live.json").json["id"] == []
+    assert client.get("/map/live.json").json["site"] == []
     assert client.get("/map/installations/INST1.json").status_code == 404
     assert client.get("/installations/INST1").status_code == 404
     assert "Entorno de pruebas" in client.get("/").get_data(as_text=True)

@@ -201,7 +201,7 @@
     body.textContent = "";
     body.appendChild(el("h2", { id: "sgv-panel-title", tabindex: "-1", text: S.nearest }));
     list.forEach(function (item) {
-      var i = item.i, live = app.live.get(app.sites.id[i]);
+      var i = item.i, live = app.live.get(i);
       var facts = [km(item.d), app.power(app.sites.kw[i])];
       if (live) facts.push(format(S.free_points, { available: live.available, live: live.live }));
       if (live && live.price !== null) facts.push(format(S.price_from, { price: app.money(live.price) }));
@@ -346,21 +346,25 @@
   }
 
   function openPanel(i, opener, fromList) {
-    var body = $("sgv-panel-body"), id = app.sites.id[i];
+    var body = $("sgv-panel-body");
+    var request = {}; // this opening; a later one (or a new order) makes it stale
     ui.opener = opener || document.activeElement;
-    ui.current = i;
+    ui.current = request;
     if (!fromList) app.nearestOpen = false;
     body.textContent = "";
     body.appendChild(el("h2", { id: "sgv-panel-title", tabindex: "-1", text: siteTitle(i) }));
     body.appendChild(el("p", { text: S.search_loading }));
     showPanel(fromList);
-    var url = app.settings.urls.detail.replace(app.settings.placeholder, encodeURIComponent(id));
-    sgvMap.getJSON(url).then(function (detail) {
-      if (ui.current !== i) return;
+    sgvMap.siteId(i).then(function (id) { // /map/ids.json, fetched the first time
+      if (ui.current !== request) return null;
+      return sgvMap.getJSON(app.settings.urls.detail.replace(app.settings.placeholder,
+        encodeURIComponent(id)));
+    }).then(function (detail) {
+      if (!detail || ui.current !== request) return;
       renderDetail(detail);
       $("sgv-panel-title").focus();
     }, function () {
-      if (ui.current === i) body.lastChild.textContent = S.load_failed;
+      if (ui.current === request) body.lastChild.textContent = S.load_failed;
     });
   }
 
@@ -400,8 +404,15 @@
     });
   }
 
+  function forgetOrder() {
+    // sites.json of another order arrived: positions in the old one mean nothing now.
+    ui.places = null;
+    ui.loading = null;
+  }
+
   function initUI(state, strings) {
     app = state;
+    app.onSites.push(forgetOrder);
     S = strings;
     el = sgvMap.el;
     format = sgvMap.format;

@@ -3,6 +3,9 @@
  * folium writes the Leaflet map and an empty marker-cluster group, then calls
  * sgvMap.start(map, cluster, settings). Sites come once from /map/sites.json (compact
  * columns), live status separately from /map/live.json, refreshed while the page is open.
+ * A site is its position in sites.json: live.json names sites by position in the sites
+ * of its `key` (other sites than ours: fetch sites.json again), and the installation ids,
+ * needed only to open a site, come from /map/ids.json the first time one is opened.
  * Every string from a CPO or the register reaches the page through textContent, never
  * innerHTML (STYLE §7): see sgvMap.el.
  */
@@ -20,7 +23,7 @@
   var SPAIN = [[35.9, -9.4], [43.8, 3.4]];
   var SVG = "http://www.w3.org/2000/svg";
 
-  var app = { live: new Map(), liveLoaded: false, shown: [] };
+  var app = { live: new Map(), liveLoaded: false, shown: [], onSites: [] };
   var S = {}; // the page language's strings
 
   /* Build an element; string children become text nodes, never markup. */
@@ -83,26 +86,26 @@
   }
 
   function decodeSites(doc) {
-    var n = doc.id.length, lat = new Float64Array(n), lon = new Float64Array(n);
-    var y = 0, x = 0, index = new Map();
+    var n = doc.lat.length, lat = new Float64Array(n), lon = new Float64Array(n);
+    var y = 0, x = 0;
     for (var i = 0; i < n; i += 1) {
       y += doc.lat[i];
       x += doc.lon[i];
       lat[i] = y / doc.scale;
       lon[i] = x / doc.scale;
-      index.set(doc.id[i], i);
     }
     return {
-      key: doc.key, n: n, id: doc.id, lat: lat, lon: lon, kw: doc.kw, index: index,
+      key: doc.key, n: n, lat: lat, lon: lon, kw: doc.kw,
       connector: doc.connector, operator: doc.operator, points: doc.points, live: doc.live,
       operators: doc.operators, connectors: doc.connectors,
     };
   }
 
+  /* Live data by site position (in the sites of doc.key, which the caller checked). */
   function decodeLive(doc) {
     var live = new Map();
-    for (var i = 0; i < doc.id.length; i += 1) {
-      live.set(doc.id[i], {
+    for (var i = 0; i < doc.site.length; i += 1) {
+      live.set(doc.site[i], {
         available: doc.available[i], live: doc.live[i], unknown: doc.unknown[i],
         price: doc.price_from[i],
       });
@@ -113,7 +116,7 @@
   /* ---- markers ---- */
 
   function siteState(i) {
-    var live = app.live.get(app.sites.id[i]);
+    var live = app.live.get(i);
     if (!live) return app.liveLoaded || !app.sites.live[i] ? "static" : "live";
     if (live.available > 0) return "free";
     return live.unknown === live.live ? "unknown" : "busy";
@@ -124,7 +127,7 @@
   }
 
   function siteLabel(i, state) {
-    var s = app.sites, live = app.live.get(s.id[i]);
+    var s = app.sites, live = app.live.get(i);
     var parts = [s.operators[s.operator[i]][1], app.power(s.kw[i])];
     parts.push(state === "static" ? S.marker_static : S.marker_live);
     if (state === "free") parts.push(format(S.marker_free, { count: live.available }));
@@ -210,7 +213,7 @@
       if (f.min_kw && s.kw[i] < f.min_kw) return false;
       if (wanted && s.operators[s.operator[i]][0].toUpperCase() !== wanted) return false;
       if (f.available || f.max_price !== null) {
-        var live = app.live.get(s.id[i]);
+        var live = app.live.get(i);
         if (f.available && !(live && live.available > 0)) return false;
         if (f.max_price !== null && !(live && live.price !== null && live.price <= f.max_price)) {
           return false;
@@ -273,9 +276,61 @@
     select.value = current;
   }
 
-  /* ---- live data ---- */
+  /* ---- sites, ids and live data: one order, named by `key` ---- */
+
+  function setSites(doc) {
+    app.sites = decodeSites(doc);
+    app.ids = null; // positions changed meaning: the ids of the old order are useless
+    app.live = new Map();
+    app.liveLoaded = false;
+    buildMarkers();
+    fillSelects();
+    app.onSites.forEach(function (callback) { callback(); });
+    applyFilters();
+  }
+
+  /* The register changed since our sites.json (a document of another key came): fetch it
+   * again, once per key seen, so that a server still on the old order cannot loop us. */
+  function reloadSites(key) {
+    if (key === app.sites.key) return Promise.resolve(key);
+    if (app.reloading !== key) {
+      app.reloading = key;
+      app.reloaded = getJSON(app.settings.urls.sites).then(function (doc) {
+        if (doc.key !== app.sites.key) setSites(doc);
+        return app.sites.key;
+      });
+      app.reloaded.catch(function () { app.reloading = null; }); // try again next time
+    }
+    return app.reloaded;
+  }
+
+  /* Resolve to the installation id of site i, fetching /map/ids.json on first need. */
+  function siteId(i) {
+    var key = app.sites.key;
+    if (!app.ids) {
+      app.ids = getJSON(app.settings.urls.ids).then(function (doc) {
+        if (doc.key !== key) {
+          reloadSites(doc.key);
+          throw new Error("the register changed: reload");
+        }
+        return doc.id;
+      });
+      app.ids.catch(function () { if (app.sites.key === key) app.ids = null; });
+    }
+    return app.ids.then(function (ids) {
+      if (app.sites.key !== key) throw new Error("the register changed: reload");
+      return ids[i];
+    });
+  }
 
   function applyLive(doc) {
+    if (doc.key !== app.sites.key) {
+      // Positions in other sites than ours: get those sites, then use this live data.
+      reloadSites(doc.key).then(function (key) {
+        if (key === doc.key) applyLive(doc);
+      }, function () {});
+      return;
+    }
     app.live = decodeLive(doc);
     app.liveLoaded = true;
     if (!app.markers) return;
@@ -287,7 +342,7 @@
   }
 
   function refreshLive() {
-    if (document.visibilityState !== "visible") return;
+    if (document.visibilityState !== "visible" || !app.sites) return;
     getJSON(app.settings.urls.live).then(applyLive).catch(function () {});
   }
 
@@ -321,10 +376,7 @@
     var live = getJSON(settings.urls.live);
     getJSON(settings.urls.sites).then(function (doc) {
       window.sgvTimings.sites = performance.now();
-      app.sites = decodeSites(doc);
-      buildMarkers();
-      fillSelects();
-      applyFilters();
+      setSites(doc);
       window.sgvTimings.markers = performance.now();
       requestAnimationFrame(function () {
         setTimeout(function () { window.sgvTimings.painted = performance.now(); }, 0);
@@ -338,6 +390,7 @@
 
   window.sgvMap = {
     start: start, clusterIcon: clusterIcon, el: el, shape: shape, format: format,
-    applyFilters: applyFilters, siteState: siteState, getJSON: getJSON,
+    applyFilters: applyFilters, siteState: siteState, getJSON: getJSON, siteId: siteId,
+    refreshLive: refreshLive,
   };
 })();
