@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sgv import matching
 from sgv.extensions import db
-from sgv.ingest_rules import Outcome, connector_row, evse_row, location_row, stale
+from sgv.ingest_rules import Outcome, connector_row, evse_row, location_row
 from sgv.models import Connector, Evse, Location, Party
 from sgv.ocpi.envelope import UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
 
@@ -70,35 +70,56 @@ def create_location(
 # The status PATCH is most of the traffic (SPEC §9): done in two SQL statements instead
 # of loading the location and its EVSEs into the ORM. A PATCH that changes the
 # connectors or the EVSE-ID (which re-matches the charge point) takes the general path.
-LOCK_EVSE = text("""
-SELECT l.id AS location_pk, e.id AS evse_pk, e.last_updated AS evse_updated
-FROM locations l
-LEFT JOIN evses e ON e.location_fk = l.id AND lower(e.uid) = lower(:uid)
-WHERE l.party_fk = :party AND lower(l.location_id) = lower(:location_id)
-FOR UPDATE OF l
-""")
+# One statement: lock the location (parent first, as everywhere), update the EVSE unless
+# the push is older than what it holds, carry the time up to the location. The age test
+# is on the EVSE row itself, so a PATCH that waited for a concurrent one is judged
+# against what that one committed (PostgreSQL re-checks updated rows).
 APPLY_EVSE_PATCH = text("""
-WITH evse AS (
+WITH found AS (
+    SELECT l.id AS location_pk, e.id AS evse_pk
+    FROM locations l
+    LEFT JOIN evses e ON e.location_fk = l.id AND lower(e.uid) = lower(:uid)
+    WHERE l.party_fk = :party AND lower(l.location_id) = lower(:location_id)
+    FOR UPDATE OF l
+),
+evse AS (
     UPDATE evses SET
         data = (data || CAST(:fields AS jsonb)) - CAST(:cleared AS text[]),
         status = COALESCE(CAST(:status AS text), status),
         status_updated_at = CASE WHEN CAST(:status AS text) IS NULL THEN status_updated_at
                                  ELSE :moment END,
         last_updated = :moment, updated_at = now()
-    WHERE id = :evse_pk
+    FROM found
+    WHERE evses.id = found.evse_pk AND evses.last_updated <= :moment
+    RETURNING evses.id
+),
+parent AS (
+    UPDATE locations SET last_updated = :moment, updated_at = now(),
+        data = jsonb_set(data, '{last_updated}', to_jsonb(CAST(:stamp AS text)))
+    FROM found, evse
+    WHERE locations.id = found.location_pk AND locations.last_updated < :moment
 )
-UPDATE locations SET last_updated = :moment, updated_at = now(),
-    data = jsonb_set(data, '{last_updated}', to_jsonb(CAST(:stamp AS text)))
-WHERE id = :location_pk AND last_updated < :moment
+SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied FROM found
 """)
 
 
 def patch_evse_fields(
     party: Party, location_id: str, evse_uid: str, raw: dict, data: dict
 ) -> Outcome:
-    """Apply a PATCH of an EVSE's own fields (status above all) with two statements."""
+    """Apply a PATCH of an EVSE's own fields (status above all) in one statement."""
+    moment = data["last_updated"]
     found = db.session.execute(
-        LOCK_EVSE, {"party": party.id, "location_id": location_id, "uid": evse_uid}
+        APPLY_EVSE_PATCH,
+        {
+            "party": party.id,
+            "location_id": location_id,
+            "uid": evse_uid,
+            "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
+            "cleared": [k for k, v in raw.items() if v is None],
+            "status": data.get("status"),
+            "moment": moment,
+            "stamp": ocpi_timestamp(moment),
+        },
     ).first()
     if found is None:
         raise OcpiError(404, UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
@@ -106,19 +127,4 @@ def patch_evse_fields(
         raise OcpiError(
             404, UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
         )
-    moment = data["last_updated"]
-    if stale(moment, found.evse_updated):
-        return Outcome.STALE
-    db.session.execute(
-        APPLY_EVSE_PATCH,
-        {
-            "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
-            "cleared": [k for k, v in raw.items() if v is None],
-            "status": data.get("status"),
-            "moment": moment,
-            "stamp": ocpi_timestamp(moment),
-            "evse_pk": found.evse_pk,
-            "location_pk": found.location_pk,
-        },
-    )
-    return Outcome.UPDATED
+    return Outcome.UPDATED if found.applied else Outcome.STALE
