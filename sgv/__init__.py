@@ -20,10 +20,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from sgv import errors, health, maps, models, ocpi  # noqa: F401  (models: register the tables)
+    from sgv import errors, health, maps, models, ocpi, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(opendata.bp)
     app.register_blueprint(maps.bp)
     ocpi.init_app(app)
     errors.register(app)

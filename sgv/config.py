@@ -28,6 +28,10 @@ class Defaults:
     CHECK_PAGE_SIZE = 100  # objects asked per page when pulling
     CHECK_MAX_PAGES = 1000  # pages after which a pull stops (runaway pagination)
     STALE_HOURS = 24  # a status older than this counts as stale in the quality report
+    OPENDATA_OVERLAP = 120  # seconds a delta reaches back before `since` (changes mid-poll)
+    OPENDATA_CACHE_SECONDS = 3600  # longest a full export's gzip copy is kept
+    OPENDATA_CACHE_MAX_BYTES = 16_000_000  # full exports larger than this are not cached
+    OPENDATA_GZIP_LEVEL = 1  # fast: exports are large and compress well anyway
     LIVE_REFRESH = 5  # seconds: the map's live data follows pushes at most this often
     CACHE_DEFAULT_TIMEOUT = 300
 

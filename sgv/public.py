@@ -473,13 +473,6 @@ def public_charge_points(
         yield from ((site, point) for point in site.charge_points if point.id in wanted)
 
 
-def live_charge_points() -> list[int]:
-    """Return every charge point that has visible live data now."""
-    if not publishes():
-        return []
-    return list(db.session.scalars(text(f"SELECT DISTINCT charge_point_id FROM ({LIVE_EVSES}) v")))
-
-
 def changed_installations(since: datetime, until: datetime) -> list[str]:
     """Return the installations whose public data may have changed between since and until."""
     if not publishes():

@@ -73,7 +73,7 @@ def add_command(country, party, name, tax_id, phone, website, as_json):
     db.session.flush()
     audit(record, "add", actor=operator(), to_state="created")
     token = issue_token_a(record, actor=operator())
-    db.session.commit()
+    dataversion.commit(dataversion.STATIC)  # its phone is public (static data)
     versions_url = public_url("api", "versions")
     result = {**summary(record), "token_a": token, "versions_url": versions_url}
     emit(
