@@ -603,33 +603,6 @@ class Crawl(Iterator[dict]):
         return with_query(self.first_url, offset=reached)
 
 
-def pull(
-    url: str,
-    token: str,
-    *,
-    version: str,
-    encoding: str,
-    timeout: float,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-    limit: int = 100,
-    max_pages: int = 1000,
-    our_party: tuple[str, str] = ("ES", "SGV"),
-    their_party: tuple[str, str] | None = None,
-    correlation_id: str | None = None,
-) -> Crawl:
-    """Pull a CPO's Sender interface page by page, yielding raw (unvalidated) objects."""
-    return Crawl(
-        url,
-        token,
-        version=version,
-        encoding=encoding,
-        timeout=timeout,
-        date_from=date_from,
-        date_to=date_to,
-        limit=limit,
-        max_pages=max_pages,
-        our_party=our_party,
-        their_party=their_party,
-        correlation_id=correlation_id,
-    )
+# Pull a CPO's Sender interface page by page, yielding raw (unvalidated) objects; the
+# Crawl tells afterwards whether it reached the last page (`complete`, `stopped`).
+pull = Crawl
