@@ -5,8 +5,6 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 `last_updated` rule is judged against what the previous push committed.
 """
 
-from sqlalchemy import func
-
 from sgv import matching
 from sgv.extensions import db
 from sgv.ingest_fast import create_location, patch_evse_fields
@@ -16,6 +14,7 @@ from sgv.ingest_rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     Outcome,
     connector_row,
     evse_row,
+    find_owned,
     location_row,
     merged,
     point,
@@ -32,13 +31,7 @@ from sgv.ocpi.envelope import INVALID_PARAMETERS, UNKNOWN_LOCATION, OcpiError, o
 
 def find_location(party: Party, location_id: str, *, lock: bool = False) -> Location | None:
     """Return the party's location with this id (case-insensitive), locked if asked."""
-    query = db.select(Location).where(
-        Location.party_fk == party.id,
-        func.lower(Location.location_id) == location_id.lower(),
-    )
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    return find_owned(Location, Location.location_id, party, location_id, lock=lock)
 
 
 def require_location(party: Party, location_id: str, *, lock: bool = False) -> Location:
@@ -64,11 +57,16 @@ def require_evse(location: Location, evse_uid: str) -> Evse:
     return evse
 
 
-def require_connector(evse: Evse, connector_id: str) -> Connector:
-    """Return the connector or answer 404/2003."""
-    connector = next(
+def find_connector(evse: Evse, connector_id: str) -> Connector | None:
+    """Return the EVSE's connector with this id (case-insensitive)."""
+    return next(
         (c for c in evse.connectors if c.connector_id.lower() == connector_id.lower()), None
     )
+
+
+def require_connector(evse: Evse, connector_id: str) -> Connector:
+    """Return the connector or answer 404/2003."""
+    connector = find_connector(evse, connector_id)
     if connector is None:
         raise OcpiError(
             404, UNKNOWN_LOCATION, f"Unknown connector '{connector_id}' in EVSE '{evse.uid}'"
@@ -243,9 +241,7 @@ def merge_connectors(evse: Evse, raws: list[dict], connectors: list[dict], parti
     """Apply connectors by id; a full EVSE drops the connectors it no longer lists."""
     listed = set()
     for position, (raw, data) in enumerate(zip(raws, connectors, strict=True)):
-        connector = next(
-            (c for c in evse.connectors if c.connector_id.lower() == data["id"].lower()), None
-        )
+        connector = find_connector(evse, data["id"])
         if connector is None:
             if partial and not {"standard", "last_updated"} <= data.keys():
                 raise OcpiError(
@@ -271,9 +267,7 @@ def put_connector(
     same_id("id", data.get("id"), connector_id)
     location = require_location(party, location_id, lock=True)
     evse = require_evse(location, evse_uid)
-    connector = next(
-        (c for c in evse.connectors if c.connector_id.lower() == connector_id.lower()), None
-    )
+    connector = find_connector(evse, connector_id)
     if connector is not None and stale(data["last_updated"], connector.last_updated):
         return Outcome.STALE
     outcome = Outcome.UPDATED

@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import WKTElement
+from sqlalchemy import func
 
-from sgv.models import Evse, Location
+from sgv.extensions import db
+from sgv.models import Evse, Location, Tariff
 from sgv.ocpi.envelope import INVALID_PARAMETERS, OcpiError, ocpi_timestamp
 
 
@@ -76,6 +78,23 @@ def set_columns(obj: object, columns: dict[str, str], data: dict, partial: bool)
     for column, field in columns.items():
         if not partial or field in data:
             setattr(obj, column, data.get(field))
+
+
+def find_owned(
+    model: type[Location] | type[Tariff],
+    id_column: Any,
+    party: Any,
+    object_id: str,
+    *,
+    lock: bool = False,
+) -> Any:
+    """Return the party's object with this id (CiString: case-insensitive), locked if asked."""
+    query = db.select(model).where(
+        model.party_fk == party.id, func.lower(id_column) == object_id.lower()
+    )
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
 
 
 def point(data: dict) -> WKTElement:

@@ -1,21 +1,14 @@
 """Apply CPO pushes to tariffs (SPEC §3, tariffs): PUT, PATCH (every version), DELETE."""
 
-from sqlalchemy import func
-
 from sgv.extensions import db
-from sgv.ingest import Outcome, merged, same_id, stale, without
+from sgv.ingest_rules import Outcome, find_owned, merged, same_id, stale, without
 from sgv.models import Party, Tariff
 from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
 
 
 def find_tariff(party: Party, tariff_id: str, *, lock: bool = False) -> Tariff | None:
     """Return the party's tariff with this id (case-insensitive), locked if asked."""
-    query = db.select(Tariff).where(
-        Tariff.party_fk == party.id, func.lower(Tariff.tariff_id) == tariff_id.lower()
-    )
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    return find_owned(Tariff, Tariff.tariff_id, party, tariff_id, lock=lock)
 
 
 def require_tariff(party: Party, tariff_id: str, *, lock: bool = False) -> Tariff:

@@ -46,7 +46,7 @@ def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation
         sites = public.installations(bbox=filters.bbox, operator=filters.operator, at=at)
         return ((site, p) for site in sites for p in site.charge_points if p.live)
     since = filters.since - overlap()
-    ids = {*public.changed_charge_points(since), *public.repriced_charge_points(since, at)}
+    ids = public.dynamic_changes(since, at)
     return public.public_charge_points(ids, bbox=filters.bbox, operator=filters.operator, at=at)
 
 

@@ -317,32 +317,6 @@ def _priced(row: Any, known: dict[str, dict], at: datetime, zone: str, memo: dic
     return LiveConnector(row.connector_id, row.standard, power, memo[key])
 
 
-def site_index() -> list[dict]:
-    """Return the compact static list of every public installation, for the map.
-
-    Changes only with the register, matching and CPO states (the static data version).
-    """
-    if not publishes():
-        return []
-    rows = db.session.execute(
-        text("""
-        SELECT i.id, round(ST_Y(i.geom)::numeric, 5) AS lat, round(ST_X(i.geom)::numeric, 5) AS lon,
-               i.name, i.municipality, i.province, i.operator_name, i.party_id,
-               max(cp.max_power_kw) AS max_kw, count(cp.id) AS points,
-               array_agg(DISTINCT t.type) FILTER (WHERE t.type IS NOT NULL) AS types,
-               EXISTS (SELECT 1 FROM locations l JOIN parties p ON p.id = l.party_fk
-                       WHERE l.installation_id = i.id AND p.state = 'live' AND l.publish)
-                   AS live
-        FROM installations i
-        LEFT JOIN charge_points cp ON cp.installation_id = i.id
-        LEFT JOIN LATERAL unnest(cp.connector_types) AS t(type) ON true
-        WHERE i.retired_at IS NULL
-        GROUP BY i.id ORDER BY i.id
-    """)
-    )
-    return [dict(row._mapping) for row in rows]
-
-
 # The map's order: geohash is a Z-order curve, so sites near on the map are near in the
 # list and the map can send each coordinate as a small difference from the previous one.
 MAP_ORDER = "ORDER BY ST_GeoHash(i.geom, 12), i.id"
@@ -352,8 +326,8 @@ def map_sites() -> list[Any]:
     """Return every public installation as the map's markers need it, in map order.
 
     Rows: id, lat and lon in 1e-5 degrees, party_id, operator_name, max_kw, points,
-    types (the connector standards, space separated) and live (a published location of
-    a live CPO matches it). Changes only with the static data version.
+    types (the connector standards, space separated) and live (it has a visible live
+    EVSE). Changes only with the static data version.
     """
     if not publishes():
         return []
@@ -365,8 +339,10 @@ def map_sites() -> list[Any]:
                    string_agg(array_to_string(connector_types, ' '), ' ') AS types
             FROM charge_points GROUP BY installation_id
         ), live AS (
-            SELECT DISTINCT l.installation_id FROM locations l JOIN parties p ON p.id = l.party_fk
-            WHERE p.state = 'live' AND l.publish AND l.installation_id IS NOT NULL
+            SELECT DISTINCT l.installation_id
+            FROM evses e JOIN locations l ON l.id = e.location_fk
+            JOIN parties p ON p.id = l.party_fk
+            WHERE {VISIBLE_EVSE}
         )
         SELECT i.id, round(ST_Y(i.geom) * 100000)::int AS lat,
                round(ST_X(i.geom) * 100000)::int AS lon, i.party_id, i.operator_name,
@@ -473,11 +449,17 @@ def public_charge_points(
         yield from ((site, point) for point in site.charge_points if point.id in wanted)
 
 
+def dynamic_changes(since: datetime, until: datetime) -> set[int]:
+    """Return the charge points whose public dynamic data may have changed in (since, until]:
+    by a change of data, or by the clock alone (a price's time of day, a window starting)."""
+    return {*changed_charge_points(since), *repriced_charge_points(since, until)}
+
+
 def changed_installations(since: datetime, until: datetime) -> list[str]:
     """Return the installations whose public data may have changed between since and until."""
     if not publishes():
         return []
-    points = changed_charge_points(since) + repriced_charge_points(since, until)
+    points = list(dynamic_changes(since, until))
     rows = db.session.scalars(
         text("""
         SELECT id FROM installations WHERE retired_at IS NULL AND updated_at > :since

@@ -189,7 +189,7 @@ def test_time_without_offset_is_madrid_time(app, world):
 def test_staging_publishes_nothing(world, app):
     app.config["ENVIRONMENT"] = "staging"
     assert public.installation("INST1") is None
-    assert public.site_index() == []
+    assert public.map_sites() == []
     assert public.live_index() == {}
 
 
@@ -248,11 +248,18 @@ def test_changed_charge_points_include_withdrawals(world, app):
     assert public.changed_charge_points(later) == []
 
 
-def test_site_index_marks_live_sites(world):
-    [site] = public.site_index()
-    assert site["id"] == "INST1" and site["live"] is True
-    assert float(site["max_kw"]) == 150
-    assert sorted(site["types"]) == ["IEC_62196_T2", "IEC_62196_T2_COMBO"]
+def test_map_sites_mark_live_sites(world):
+    [site] = public.map_sites()
+    assert site.id == "INST1" and site.live is True
+    assert float(site.max_kw) == 150
+    assert sorted(site.types.split()) == ["IEC_62196_T2", "IEC_62196_T2_COMBO"]
+
+
+def test_a_site_whose_evses_are_all_removed_is_not_marked_live(world, client):
+    push_status(client, world, "REMOVED", "2030-01-01T11:00:00Z", evse="U1")
+    push_status(client, world, "REMOVED", "2030-01-01T11:00:00Z", evse="U2")
+    [site] = public.map_sites()
+    assert site.live is False
 
 
 def test_register_import_matches_locations_pushed_before_it(committed_app, tmp_path):
