@@ -7,7 +7,7 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 
 from sgv import matching
 from sgv.extensions import db
-from sgv.ingest_fast import create_location, patch_evse_fields
+from sgv.ingest_fast import create_location, fits_one_statement, patch_evse_fields
 from sgv.ingest_rules import (  # noqa: F401  (Outcome, same_id: part of this module's API)
     CONNECTOR_COLUMNS,
     LOCATION_COLUMNS,
@@ -207,7 +207,7 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
 def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
     """Merge a partial EVSE update (most often a status change) unless it is older."""
     same_id("uid", data.get("uid"), evse_uid)
-    if not {"connectors", "evse_id"} & data.keys():
+    if fits_one_statement(raw):
         return patch_evse_fields(party, location_id, evse_uid, raw, data)
     location = require_location(party, location_id, lock=True)
     evse = require_evse(location, evse_uid)

@@ -6,6 +6,7 @@ follow exactly the rules of sgv/ingest_rules.py, like the general path in ingest
 """
 
 import json
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +16,16 @@ from sgv.extensions import db
 from sgv.ingest_rules import Outcome, connector_row, evse_row, location_row
 from sgv.models import Connector, Evse, Location, Party
 from sgv.ocpi.envelope import UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
+
+# Built once, on the tables: the ORM's bulk paths and a per-call .values() cost more
+# Python than the statements cost PostgreSQL (docs/performance.md).
+INSERT_LOCATION = (
+    pg_insert(Location.__table__)
+    .on_conflict_do_nothing(index_elements=[Location.party_fk, text("lower(location_id)")])
+    .returning(Location.id)
+)
+INSERT_EVSES = insert(Evse.__table__).returning(Evse.id, sort_by_parameter_order=True)
+INSERT_CONNECTORS = insert(Connector.__table__)
 
 
 def create_location(
@@ -27,17 +38,15 @@ def create_location(
     the same location waits for this one and then finds it.
     """
     location_pk = db.session.execute(
-        pg_insert(Location)
-        .values(
-            party_fk=party.id,
-            country_code=party.country_code,
-            party_id=party.party_id,
-            location_id=location_id,
-            warnings=warnings,
+        INSERT_LOCATION,
+        {
+            "party_fk": party.id,
+            "country_code": party.country_code,
+            "party_id": party.party_id,
+            "location_id": location_id,
+            "warnings": warnings,
             **location_row(raw, data),
-        )
-        .on_conflict_do_nothing(index_elements=[Location.party_fk, text("lower(location_id)")])
-        .returning(Location.id)
+        },
     ).scalar_one_or_none()
     if location_pk is None:
         return None
@@ -45,7 +54,7 @@ def create_location(
     if evses:
         evse_pks = (
             db.session.execute(
-                insert(Evse).returning(Evse.id, sort_by_parameter_order=True),
+                INSERT_EVSES,
                 [
                     {"location_fk": location_pk, "position": position, **evse_row(r, d)}
                     for position, (r, d) in enumerate(zip(raws, evses, strict=True))
@@ -62,7 +71,7 @@ def create_location(
             )
         ]
         if connectors:
-            db.session.execute(insert(Connector), connectors)
+            db.session.execute(INSERT_CONNECTORS, connectors)
     matching.match([location_pk])
     return Outcome.CREATED
 
@@ -101,6 +110,11 @@ parent AS (
 )
 SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied FROM found
 """)
+
+
+def fits_one_statement(raw: Any) -> bool:
+    """Say whether an EVSE PATCH body touches only the EVSE's own fields (one statement)."""
+    return isinstance(raw, dict) and not {"connectors", "evse_id"} & raw.keys()
 
 
 def patch_evse_fields(

@@ -66,6 +66,37 @@ def test_rejected_push_is_recorded_and_changes_nothing(committed_app, committed_
     assert "status" in reason
 
 
+def test_status_patch_outside_a_transaction_applies_refuses_and_records(
+    committed_app, committed_database
+):
+    # A status-only PATCH runs as one statement without BEGIN/COMMIT: it must still
+    # apply, skip an older push, and leave a refusal recorded with nothing changed.
+    client = committed_app.test_client()
+    _, token = make_party("BE", "BEC")
+    body = example("2.2.1", "location_example")
+    url = "/api/2.2.1/locations/BE/BEC/LOC1"
+    assert client.put(url, json=body, headers=headers(token)).status_code == 201
+    status = "SELECT status, last_updated FROM evses WHERE uid = '3256'"
+
+    newer = {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"}
+    assert client.patch(url + "/3256", json=newer, headers=headers(token)).status_code == 200
+    [(applied, moment)] = rows(committed_database, status)
+    assert (applied, moment.isoformat()) == ("CHARGING", "2030-01-01T10:00:00+00:00")
+
+    older = {"status": "AVAILABLE", "last_updated": "2029-01-01T10:00:00Z"}
+    response = client.patch(url + "/3256", json=older, headers=headers(token))
+    assert response.status_code == 200
+    assert "Not applied" in response.json["status_message"]
+    assert rows(committed_database, status) == [(applied, moment)]
+
+    response = client.patch(url + "/NOPE", json=newer, headers=headers(token))
+    assert (response.status_code, response.json["status_code"]) == (404, 2003)
+    assert rows(committed_database, status) == [(applied, moment)]
+    assert rows(committed_database, "SELECT method, endpoint, status_code FROM rejections") == [
+        ("PATCH", url + "/NOPE", 2003)
+    ]
+
+
 def test_concurrent_patches_to_one_evse_keep_the_newest(committed_app, committed_database):
     _, token = make_party("BE", "BEC")
     body = example("2.2.1", "location_example")

@@ -10,6 +10,8 @@ from marshmallow import ValidationError
 from sgv.ocpi.envelope import INVALID_PARAMETERS, OcpiError
 from sgv.ocpi.schemas import LoadResult, describe
 
+BODY = "sgv.json_body"  # the parsed body, kept with the request (g may outlive it in tests)
+
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
@@ -18,13 +20,24 @@ def _refuse_constant(name: str) -> Any:
 def json_body() -> Any:
     """Return the parsed JSON body, or answer 400/2001 naming what is wrong with it.
 
-    Bodies over SGV_MAX_BODY never get here: Werkzeug answers 413 while reading.
+    Bodies over SGV_MAX_BODY never get here: Werkzeug answers 413 while reading. Parsed
+    once per request: peek_json() may have read it before the caller was authenticated.
     """
-    raw = request.get_data(cache=True)
+    if BODY not in request.environ:
+        raw = request.get_data(cache=True)
+        try:
+            request.environ[BODY] = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise OcpiError(400, INVALID_PARAMETERS, f"Body is not valid JSON: {error}") from None
+    return request.environ[BODY]
+
+
+def peek_json() -> Any:
+    """Return the parsed JSON body, or None if it is not JSON, without answering yet."""
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise OcpiError(400, INVALID_PARAMETERS, f"Body is not valid JSON: {error}") from None
+        return json_body()
+    except OcpiError:
+        return None
 
 
 def load(loader: Callable[..., LoadResult], body: Any, **options: Any) -> LoadResult:
