@@ -100,9 +100,16 @@ def server_environment(database_url: str) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Server:
+    base_url: str
+    pid: int  # gunicorn's master
+    database_url: str
+
+
 @contextmanager
-def gunicorn(app_spec: str, database_url: str, log: Path) -> Iterator[str]:
-    """Serve `app_spec` with gunicorn.conf.py on a free port; yield its base URL."""
+def gunicorn(app_spec: str, database_url: str, log: Path) -> Iterator[Server]:
+    """Serve `app_spec` with gunicorn.conf.py on a free port; yield it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app_spec]
@@ -113,7 +120,7 @@ def gunicorn(app_spec: str, database_url: str, log: Path) -> Iterator[str]:
         )
     try:
         wait_until_up(base_url + "/healthz", process, log)
-        yield base_url
+        yield Server(base_url, process.pid, database_url)
     finally:
         process.terminate()
         try:
@@ -249,6 +256,9 @@ class Load:
     socket_errors: int  # connect/read/write errors and timeouts: no response at all
     output: str
     load_average: str = ""  # the machine's 1-minute load average before → after
+    # CPU per answered request: gunicorn's processes, and the database's backends.
+    server_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
     @property
     def failures(self) -> int:
@@ -306,19 +316,75 @@ def wrk_command(base_url: str, token: str, args: argparse.Namespace, seconds: in
     ]
 
 
-def run_wrk(base_url: str, token: str, args: argparse.Namespace, seconds: int) -> Load:
+def process_tree(pid: int) -> list[int]:
+    """Return `pid` and its descendants (gunicorn's master and workers)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            pending.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def backends(database_url: str) -> list[int]:
+    """Return the PostgreSQL backends connected to the benchmark's database."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Return each process's user + system CPU seconds so far (gone ones are left out)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return found
+
+
+@contextmanager
+def cpu_used(server: Server) -> Iterator[dict[str, float]]:
+    """Measure the CPU seconds the server's processes and its database backends use."""
+    used: dict[str, float] = {}
+    before = {
+        "server": cpu_seconds(process_tree(server.pid)),
+        "database": cpu_seconds(backends(server.database_url)),
+    }
+    yield used
+    after = {
+        "server": cpu_seconds(process_tree(server.pid)),
+        "database": cpu_seconds(backends(server.database_url)),
+    }
+    for part, seconds in after.items():
+        # A process started during the run counts from zero.
+        used[part] = sum(value - before[part].get(pid, 0.0) for pid, value in seconds.items())
+
+
+def run_wrk(server: Server, token: str, args: argparse.Namespace, seconds: int) -> Load:
     """Drive the PATCH load for `seconds` and return what wrk measured."""
+    base_url = server.base_url
     command = wrk_command(base_url, token, args, seconds)
     shown = [*command[:-4], '"Token <TOKEN_C in base64>"', *command[-3:]]
     print("$ " + " ".join(shown), flush=True)
     before = os.getloadavg()[0]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    with cpu_used(server) as used:
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     if result.stderr.strip():
         print(result.stderr.strip(), file=sys.stderr)
     load = parse_wrk(result.stdout)
     load.load_average = f"{before:.1f} → {os.getloadavg()[0]:.1f}"
+    load.server_cpu_ms = 1000 * used["server"] / max(load.requests, 1)
+    load.database_cpu_ms = 1000 * used["database"] / max(load.requests, 1)
     return load
 
 
@@ -393,6 +459,13 @@ def report(inventory: Inventory, sgv: Load, baseline: Load) -> str:
             "0",
             verdict(failures == 0),
         ),
+        (
+            "CPU per PATCH, ms: gunicorn + PostgreSQL",
+            f"{sgv.server_cpu_ms:.2f} + {sgv.database_cpu_ms:.2f}",
+            f"{baseline.server_cpu_ms:.2f} + {baseline.database_cpu_ms:.2f}",
+            "",
+            "",
+        ),
         # Other processes share the cores: say how busy the machine was. The figure after
         # a run includes the benchmark's own threads (wrk, gunicorn, PostgreSQL).
         ("load average, 1 min, before → after", sgv.load_average, baseline.load_average, "", ""),
@@ -427,25 +500,25 @@ def main() -> None:
 
     with throwaway_database("ingest") as url:
         token = create_party(url)
-        with gunicorn("wsgi:app", url, log) as base_url:
+        with gunicorn("wsgi:app", url, log) as server:
             print(f"PUT {args.locations} locations × {EVSES_PER_LOCATION} EVSEs, ", end="")
             print(f"{args.clients} clients …", flush=True)
-            inventory = push_inventory(base_url, token, args.locations, args.clients, moment)
+            inventory = push_inventory(server.base_url, token, args.locations, args.clients, moment)
             print(f"  {inventory.rate:.0f} locations/s, {len(inventory.failures)} failures")
             for failure in inventory.failures[:5]:
                 print(f"  {failure}")
             print(f"warm-up {args.warmup} s …", flush=True)
-            warmup = run_wrk(base_url, token, args, args.warmup)
+            warmup = run_wrk(server, token, args, args.warmup)
             print(f"SGV, {args.duration} s …", flush=True)
-            sgv = run_wrk(base_url, token, args, args.duration)
+            sgv = run_wrk(server, token, args, args.duration)
             print(sgv.output)
         after_sgv = evse_state(url, inventory_moment)
 
-        with gunicorn("bench.baseline_app:app", url, log) as base_url:
+        with gunicorn("bench.baseline_app:app", url, log) as server:
             print(f"baseline warm-up {args.warmup} s …", flush=True)
-            run_wrk(base_url, token, args, args.warmup)
+            run_wrk(server, token, args, args.warmup)
             print(f"baseline, {args.duration} s …", flush=True)
-            baseline = run_wrk(base_url, token, args, args.duration)
+            baseline = run_wrk(server, token, args, args.duration)
             print(baseline.output)
         after_baseline = evse_state(url, after_sgv["latest"])
 

@@ -5,6 +5,7 @@ for pushes (frequent). Bumped after the commit, never inside it: a reader that c
 pre-commit data under the new number would keep serving it.
 """
 
+import functools
 import threading
 
 import psycopg
@@ -24,16 +25,17 @@ _idle: dict[str, list[psycopg.Connection]] = {}
 _lock = threading.Lock()
 
 
-def _dsn() -> str:
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+@functools.cache
+def _dsn(uri: str) -> str:
+    """Return the libpq form of the app's database URL (parsed once, not per push)."""
+    return make_url(uri).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def bump(*sequences: str) -> None:
     """Advance the named data versions now (call only after the change is committed)."""
     if not sequences:
         return
-    dsn = _dsn()
+    dsn = _dsn(current_app.config["SQLALCHEMY_DATABASE_URI"])
     calls = ", ".join(f"nextval('{name}')" for name in sequences)
     with _lock:
         pool = _idle.setdefault(dsn, [])

@@ -32,5 +32,5 @@ def autocommit_session() -> None:
     BEGIN and COMMIT round trips. A session bound to a connection already in a
     transaction (the tests' rolled-back one) keeps running inside it.
     """
-    if isinstance(db.session.get_bind(), Engine) and not db.session().in_transaction():
+    if isinstance(db.engine, Engine) and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
