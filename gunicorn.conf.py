@@ -6,16 +6,23 @@ Override with gunicorn's own flags or GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets wo
 import multiprocessing
 import os
 
+from sgv.config import Defaults
+
 bind = os.environ.get("SGV_BIND", "127.0.0.1:5000")
-# Requests spend most of their time waiting for PostgreSQL: a few processes, each with
-# threads, keep both cores busy without a connection per request.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# One process per core, each with threads: requests spend much of their time waiting for
+# PostgreSQL, and on few cores more processes than cores cost more in context switches
+# than they gain — measured on 2 cores, 2 workers × 8 threads spend half the CPU per OCPI
+# push of 5 × 4 (docs/performance.md).
+# At least two, so a recycled worker never leaves nobody serving.
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
-threads = int(os.environ.get("SGV_THREADS", 4))
+threads = int(os.environ.get("SGV_THREADS", Defaults.THREADS))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 10_000  # recycle workers now and then, with jitter so they don't all at once
-max_requests_jitter = 1_000
+# Recycle workers now and then, with jitter so they don't all at once; CPOs push hundreds
+# of statuses a second, so not every few seconds.
+max_requests = 100_000
+max_requests_jitter = 10_000
 accesslog = os.environ.get("SGV_ACCESS_LOG") or None
 errorlog = "-"

@@ -12,7 +12,7 @@ import os
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
 
-from sgv.config import Defaults, sqlalchemy_url
+from sgv.config import Defaults, engine_options, sqlalchemy_url
 
 # One statement: find the EVSE through the same unique indexes SGV's lookup uses.
 UPDATE = sa.text(
@@ -27,9 +27,10 @@ UPDATE = sa.text(
 )
 
 app = Flask(__name__)
-# SGV's engine options (pool_pre_ping), so the pools behave alike.
+# SGV's engine options (pre-ping, a pool as large as the threads), so the pools behave alike.
 engine = sa.create_engine(
-    sqlalchemy_url(os.environ["SGV_DATABASE_URL"]), **Defaults.SQLALCHEMY_ENGINE_OPTIONS
+    sqlalchemy_url(os.environ["SGV_DATABASE_URL"]),
+    **engine_options(int(os.environ.get("SGV_THREADS", Defaults.THREADS))),
 )
 
 

@@ -19,6 +19,7 @@ import argparse
 import base64
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -259,6 +260,7 @@ class Load:
     # CPU per answered request: gunicorn's processes, and the database's backends.
     server_cpu_ms: float = 0.0
     database_cpu_ms: float = 0.0
+    other_cores: float = 0.0  # cores other processes kept busy meanwhile
 
     @property
     def failures(self) -> int:
@@ -350,22 +352,39 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return found
 
 
+def machine_busy_seconds() -> float:
+    """Return the CPU seconds all cores have spent busy since boot (/proc/stat)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """Return the CPU seconds of this process's waited-for children (wrk)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextmanager
 def cpu_used(server: Server) -> Iterator[dict[str, float]]:
-    """Measure the CPU seconds the server's processes and its database backends use."""
+    """Measure the CPU seconds of the server's processes, its database backends, the load
+    generator, and everything else on the machine (other work skewing the figures)."""
     used: dict[str, float] = {}
     before = {
         "server": cpu_seconds(process_tree(server.pid)),
         "database": cpu_seconds(backends(server.database_url)),
     }
+    busy, client = machine_busy_seconds(), children_cpu_seconds()
     yield used
     after = {
         "server": cpu_seconds(process_tree(server.pid)),
         "database": cpu_seconds(backends(server.database_url)),
     }
     for part, seconds in after.items():
-        # A process started during the run counts from zero.
+        # A process started during the run counts from zero; one that ended is missed.
         used[part] = sum(value - before[part].get(pid, 0.0) for pid, value in seconds.items())
+    used["client"] = children_cpu_seconds() - client
+    used["other"] = max(0.0, machine_busy_seconds() - busy - sum(used.values()))
 
 
 def run_wrk(server: Server, token: str, args: argparse.Namespace, seconds: int) -> Load:
@@ -385,6 +404,7 @@ def run_wrk(server: Server, token: str, args: argparse.Namespace, seconds: int) 
     load.load_average = f"{before:.1f} → {os.getloadavg()[0]:.1f}"
     load.server_cpu_ms = 1000 * used["server"] / max(load.requests, 1)
     load.database_cpu_ms = 1000 * used["database"] / max(load.requests, 1)
+    load.other_cores = used["other"] / seconds
     return load
 
 
@@ -463,6 +483,13 @@ def report(inventory: Inventory, sgv: Load, baseline: Load) -> str:
             "CPU per PATCH, ms: gunicorn + PostgreSQL",
             f"{sgv.server_cpu_ms:.2f} + {sgv.database_cpu_ms:.2f}",
             f"{baseline.server_cpu_ms:.2f} + {baseline.database_cpu_ms:.2f}",
+            "",
+            "",
+        ),
+        (
+            "cores busy with other work meanwhile",
+            f"{sgv.other_cores:.2f}",
+            f"{baseline.other_cores:.2f}",
             "",
             "",
         ),

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from sgv.config import ENVIRONMENTS, Defaults, cache_config, sqlalchemy_url
+from sgv.config import ENVIRONMENTS, Defaults, cache_config, engine_options, sqlalchemy_url
 from sgv.extensions import cache, db, migrate
 
 
@@ -41,6 +41,7 @@ def _derive_settings(app: Flask) -> None:
             f"not {config['ENVIRONMENT']!r}"
         )
     config.setdefault("SQLALCHEMY_DATABASE_URI", sqlalchemy_url(config["DATABASE_URL"]))
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(int(config["THREADS"])))
     for key, value in cache_config(config["CACHE_URL"]).items():
         config.setdefault(key, value)
     config["MAX_CONTENT_LENGTH"] = config["MAX_BODY"]

@@ -34,9 +34,11 @@ class Defaults:
     OPENDATA_GZIP_LEVEL = 1  # fast: exports are large and compress well anyway
     LIVE_REFRESH = 5  # seconds: the map's live data follows pushes at most this often
     CACHE_DEFAULT_TIMEOUT = 300
+    # Threads per gunicorn worker (gunicorn.conf.py reads it too): each holds at most one
+    # database connection, so it also sizes each process's pool.
+    THREADS = 8
 
     JSON_SORT_KEYS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 
 ENVIRONMENTS = ("production", "staging")
@@ -48,6 +50,14 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def engine_options(threads: int) -> dict:
+    """SQLAlchemy engine options for a process serving `threads` requests at once.
+
+    A pool smaller than the threads would open and close a connection per request.
+    """
+    return {"pool_pre_ping": True, "pool_size": threads}
 
 
 def cache_config(cache_url: str) -> dict:
