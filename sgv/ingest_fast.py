@@ -6,9 +6,22 @@ follow exactly the rules of sgv/ingest_rules.py, like the general path in ingest
 """
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import (
+    ColumnClause,
+    Integer,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sgv import matching
@@ -17,15 +30,71 @@ from sgv.ingest_rules import Outcome, connector_row, evse_row, location_row
 from sgv.models import Connector, Evse, Location, Party
 from sgv.ocpi.envelope import UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
 
-# Built once, on the tables: the ORM's bulk paths and a per-call .values() cost more
-# Python than the statements cost PostgreSQL (docs/performance.md).
-INSERT_LOCATION = (
-    pg_insert(Location.__table__)
-    .on_conflict_do_nothing(index_elements=[Location.party_fk, text("lower(location_id)")])
-    .returning(Location.id)
+
+def _records(name: str, table: Table, names: list[str], *extra: ColumnClause) -> Any:
+    """jsonb_to_recordset(:name) AS name(column type, …): rows bound as one JSON array,
+    typed like `table`'s columns of those names (plus `extra` ones)."""
+    columns = [column(n, table.c[n].type) for n in names] + list(extra)
+    rows = func.jsonb_to_recordset(bindparam(name, type_=JSONB))
+    return rows.table_valued(*columns).render_derived(name=f"{name}_rows", with_types=True)
+
+
+# The columns the row builders of sgv/ingest_rules.py fill, asked of the builders themselves
+# so that the statement follows them.
+LOCATION_KEYS = ["party_fk", "country_code", "party_id", "location_id", "warnings"] + list(
+    location_row({}, {"coordinates": {"latitude": 0, "longitude": 0}, "last_updated": 0})
 )
-INSERT_EVSES = insert(Evse.__table__).returning(Evse.id, sort_by_parameter_order=True)
-INSERT_CONNECTORS = insert(Connector.__table__)
+EVSE_KEYS = ["position", *evse_row({"connectors": []}, {"uid": 0, "status": 0, "last_updated": 0})]
+CONNECTOR_KEYS = ["position", *connector_row({}, {"id": 0, "last_updated": 0})]
+
+
+def _insert_location_statement() -> Any:
+    """One statement inserting a new location, its EVSEs and their connectors.
+
+    Built once: three round trips and the ORM's bulk paths cost more than the
+    statement costs PostgreSQL (docs/performance.md).
+    """
+    location = (
+        pg_insert(Location.__table__)
+        .values({key: bindparam(key) for key in LOCATION_KEYS})
+        .on_conflict_do_nothing(index_elements=[Location.party_fk, text("lower(location_id)")])
+        .returning(Location.id)
+        .cte("new_location")
+    )
+    evse_rows = _records("evses", Evse.__table__, EVSE_KEYS)
+    evses = (
+        insert(Evse.__table__)
+        .from_select(
+            ["location_fk", *EVSE_KEYS],
+            select(location.c.id, *(evse_rows.c[key] for key in EVSE_KEYS)).join_from(
+                location, evse_rows, true()
+            ),
+        )
+        .returning(Evse.id, Evse.position)
+        .cte("new_evses")
+    )
+    connector_rows = _records(
+        "connectors", Connector.__table__, CONNECTOR_KEYS, column("evse_position", Integer)
+    )
+    connectors = (
+        insert(Connector.__table__)
+        .from_select(
+            ["evse_fk", *CONNECTOR_KEYS],
+            select(evses.c.id, *(connector_rows.c[key] for key in CONNECTOR_KEYS)).join_from(
+                evses, connector_rows, evses.c.position == connector_rows.c.evse_position
+            ),
+        )
+        .cte("new_connectors")
+    )
+    return select(location.c.id).add_cte(evses, connectors)
+
+
+INSERT_LOCATION = _insert_location_statement()
+
+
+def _json_row(row: dict) -> dict:
+    """A row as JSON values: moments in ISO 8601 with their offset."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def create_location(
@@ -37,6 +106,8 @@ def create_location(
     case-insensitive id), so a new location costs no lookup; a concurrent first PUT of
     the same location waits for this one and then finds it.
     """
+    raws, evses = raw.get("evses") or [], data.get("evses") or []
+    pairs = list(zip(raws, evses, strict=True))
     location_pk = db.session.execute(
         INSERT_LOCATION,
         {
@@ -46,32 +117,21 @@ def create_location(
             "location_id": location_id,
             "warnings": warnings,
             **location_row(raw, data),
+            "evses": [
+                _json_row({"position": position, **evse_row(r, d)})
+                for position, (r, d) in enumerate(pairs)
+            ],
+            "connectors": [
+                _json_row({"evse_position": evse, "position": position, **connector_row(r, d)})
+                for evse, (raw_evse, loaded) in enumerate(pairs)
+                for position, (r, d) in enumerate(
+                    zip(raw_evse.get("connectors") or [], loaded["connectors"], strict=True)
+                )
+            ],
         },
     ).scalar_one_or_none()
     if location_pk is None:
         return None
-    raws, evses = raw.get("evses") or [], data.get("evses") or []
-    if evses:
-        evse_pks = (
-            db.session.execute(
-                INSERT_EVSES,
-                [
-                    {"location_fk": location_pk, "position": position, **evse_row(r, d)}
-                    for position, (r, d) in enumerate(zip(raws, evses, strict=True))
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        connectors = [
-            {"evse_fk": evse_pk, "position": position, **connector_row(r, d)}
-            for evse_pk, raw_evse, evse in zip(evse_pks, raws, evses, strict=True)
-            for position, (r, d) in enumerate(
-                zip(raw_evse.get("connectors") or [], evse["connectors"], strict=True)
-            )
-        ]
-        if connectors:
-            db.session.execute(INSERT_CONNECTORS, connectors)
     matching.match([location_pk])
     return Outcome.CREATED
 
