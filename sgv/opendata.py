@@ -55,7 +55,7 @@ def installations_json() -> Response:
     """Serve every public installation with its charge points and live data."""
     filters = load(ExportArgs(), request.args)
 
-    def body(v: Version) -> Iterator[str]:
+    def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
         sites = public_documents.documents(**selected(filters, v.generated_at))
         return formats.installations_json(sites, opening, lambda: retired(filters))
@@ -68,7 +68,7 @@ def installations_geojson() -> Response:
     """Serve the installations as an RFC 7946 FeatureCollection."""
     filters = load(ExportArgs(), request.args)
 
-    def body(v: Version) -> Iterator[str]:
+    def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
         features = public_documents.documents(**selected(filters, v.generated_at), geo=True)
         return formats.installations_geojson(features, opening)

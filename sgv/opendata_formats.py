@@ -1,7 +1,8 @@
 """The export formats: installations as JSON, GeoJSON and CSV rows, and status deltas.
 
-Each function turns the public view (sgv/public.py) into text chunks, one installation at
-a time, so an export of any size streams in flat memory. The field meanings live in
+Each function turns the public view (sgv/public.py) into chunks, one installation at a
+time, so an export of any size streams in flat memory: text, or the UTF-8 bytes
+PostgreSQL rendered (sgv/public_documents.py). The field meanings live in
 sgv/openapi.py, which documents exactly what is written here.
 """
 
@@ -144,26 +145,31 @@ def header(generated_at: datetime, filters: Filters) -> dict:
 
 
 def document(
-    opening: dict, key: str, items: Iterable[str], closing: Callable[[int], dict]
-) -> Iterator[str]:
-    """Write a JSON object whose `key` array streams already encoded items, then `closing`."""
+    opening: dict, key: str, items: Iterable[str | bytes], closing: Callable[[int], dict]
+) -> Iterator[str | bytes]:
+    """Write a JSON object whose `key` array streams already encoded items, then `closing`.
+
+    Items pass through as they come, text or UTF-8 bytes (sgv/public_documents.py).
+    """
     yield _dumps(opening)[:-1] + f',"{key}":['
     count = 0
     for item in items:
-        yield ("," if count else "") + item
+        if count:
+            yield ","
+        yield item
         count += 1
     yield "]," + _dumps(closing(count))[1:]
 
 
 def installations_json(
-    sites: Iterable[str], opening: dict, retired: Callable[[], list[str]]
-) -> Iterator[str]:
+    sites: Iterable[bytes], opening: dict, retired: Callable[[], list[str]]
+) -> Iterator[str | bytes]:
     """Write installations.json from encoded installations, then retired ids and the count."""
     closing = lambda n: {"retired_installations": retired(), "count": n}  # noqa: E731
     return document(opening, "installations", sites, closing)
 
 
-def installations_geojson(features: Iterable[str], opening: dict) -> Iterator[str]:
+def installations_geojson(features: Iterable[bytes], opening: dict) -> Iterator[str | bytes]:
     """Write installations.geojson: a FeatureCollection with the header as foreign members."""
     opening = {"type": "FeatureCollection", **opening}
     return document(opening, "features", features, lambda n: {"count": n})

@@ -87,28 +87,29 @@ def wants_gzip() -> bool:
     return request.accept_encodings["gzip"] > 0
 
 
-def buffered(chunks: Iterable[str]) -> Iterator[str]:
-    """Join small text chunks into writes of about CHUNK characters."""
-    parts: list[str] = []
+def buffered(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
+    """Join small chunks, text or UTF-8 bytes, into writes of about CHUNK bytes."""
+    parts: list[bytes] = []
     size = 0
     for chunk in chunks:
-        parts.append(chunk)
-        size += len(chunk)
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        parts.append(data)
+        size += len(data)
         if size >= CHUNK:
-            yield "".join(parts)
+            yield b"".join(parts)
             parts, size = [], 0
     if parts:
-        yield "".join(parts)
+        yield b"".join(parts)
 
 
-def gzipped(chunks: Iterable[str], keep: Callable[[bytes], None] | None) -> Iterator[bytes]:
+def gzipped(chunks: Iterable[bytes], keep: Callable[[bytes], None] | None) -> Iterator[bytes]:
     """Compress as it streams; hand the whole body to `keep` when it stayed small enough."""
     compressor = zlib.compressobj(setting("GZIP_LEVEL"), zlib.DEFLATED, 31)  # 31: gzip
     limit = setting("CACHE_MAX_BYTES")
     kept: list[bytes] | None = [] if keep else None
     size = 0
     for chunk in chunks:
-        block = compressor.compress(chunk.encode())
+        block = compressor.compress(chunk)
         if not block:
             continue
         size += len(block)
@@ -124,7 +125,7 @@ def gzipped(chunks: Iterable[str], keep: Callable[[bytes], None] | None) -> Iter
 
 
 def respond(
-    name: str, mimetype: str, filters: Filters, body: Callable[[Version], Iterable[str]]
+    name: str, mimetype: str, filters: Filters, body: Callable[[Version], Iterable[str | bytes]]
 ) -> Response:
     """Answer an export: 304 when the client's copy is current, else cached gzip or a stream."""
     version = current_version(name, filters)
@@ -146,8 +147,8 @@ def respond(
     key = f"sgv:opendata:body:{version.tag}" if gzip and filters.is_full else None
     if key and (copy := cache.get(key)) is not None:
         return Response(copy, mimetype=mimetype, headers=headers)
-    text = buffered(body(version))
-    stream = gzipped(text, keeper(key, version)) if gzip else (t.encode() for t in text)
+    data = buffered(body(version))
+    stream = gzipped(data, keeper(key, version)) if gzip else data
     return Response(stream_with_context(stream), mimetype=mimetype, headers=headers)
 
 
