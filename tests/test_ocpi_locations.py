@@ -318,6 +318,18 @@ def test_body_over_the_limit_gets_413_2001(client, stored):
     assert response.json["status_code"] == 2001
 
 
+@pytest.mark.parametrize("path", ["BE/BEC/LOC1", "BE/BEC/LOC1/3256"])
+def test_an_unknown_caller_gets_401_before_its_body_is_judged(client, stored, path):
+    oversized = {"status": "CHARGING", "directions": [{"text": "x" * 1_100_000}]}
+    for sent in ("{not json", json.dumps(oversized)):
+        response = client.patch(
+            f"/api/2.2.1/locations/{path}",
+            data=sent,
+            headers=headers("not-a-token", **{"Content-Type": "application/json"}),
+        )
+        assert (response.status_code, response.json["status_code"]) == (401, 2000)
+
+
 def test_zone_less_times_are_read_as_utc(client, stored):
     token, _ = stored
     patch(

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from marshmallow import ValidationError
 
 from sgv.ocpi.envelope import INVALID_PARAMETERS, OcpiError
@@ -33,7 +33,14 @@ def json_body() -> Any:
 
 
 def peek_json() -> Any:
-    """Return the parsed JSON body, or None if it is not JSON, without answering yet."""
+    """Return the parsed JSON body without answering yet: None if it is not JSON.
+
+    A body of unknown or excessive length is not read (None): who is calling is checked
+    first, so an unknown caller gets 401 whatever it sends, as on every endpoint.
+    """
+    length = request.content_length
+    if length is None or length > current_app.config["MAX_CONTENT_LENGTH"]:
+        return None
     try:
         return json_body()
     except OcpiError:
