@@ -1,7 +1,8 @@
 """Pushes on the hot path (SPEC §9) in a few SQL statements instead of the ORM.
 
-A new Location is inserted set-wise (the inventory a CPO pushes when it integrates),
-and a PATCH of an EVSE's own fields (its status, above all) touches two rows. Both
+A new Location is inserted with its EVSEs and connectors in one statement (the inventory
+a CPO pushes when it integrates), and a PATCH of an EVSE's own fields (its status, above
+all) is one statement touching two rows, run without a transaction around it. Both
 follow exactly the rules of sgv/ingest_rules.py, like the general path in ingest.py.
 """
 
