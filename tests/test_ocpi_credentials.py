@@ -5,9 +5,10 @@ import json
 import pytest
 
 from sgv.extensions import db
-from sgv.models import AuditEntry, Installation, Party
+from sgv.models import AuditEntry, Party
 from tests.cpo_server import CpoServer
 from tests.ocpi_helpers import example, headers, make_created_party
+from tests.public_helpers import add_installation
 from tests.servers import free_port
 
 
@@ -241,27 +242,8 @@ def test_reset_issues_a_new_token_a_for_reintegration(app, client, created):
     assert client.get("/api/versions", headers=headers(result["token_a"])).status_code == 200
 
 
-def add_installation(country_code="ES", party_id="NEW") -> None:
-    db.session.add(
-        Installation(
-            id="INST-1",
-            operator_name="Nueva Recarga",
-            country_code=country_code,
-            party_id=party_id,
-            name="Sitio",
-            address="Calle Mayor 1",
-            postal_code="28013",
-            municipality="Madrid",
-            province="Madrid",
-            geom="SRID=4326;POINT(-3.7 40.4)",
-            access="public",
-        )
-    )
-    db.session.commit()
-
-
 def test_cpo_add_prints_token_a_and_versions_url(app, client):
-    add_installation()
+    add_installation("INST-1", party_id="NEW", refs=())
     code, result = run(app, "add", "es", "new", "--name", "Nueva Recarga", "--phone", "900100200")
     assert code == 0
     assert result["versions_url"] == "http://sgv.test/api/versions/"

@@ -83,23 +83,18 @@ def run(app, *args):
     return result.exit_code, json.loads(result.output)
 
 
+def add_window(app, start: str, end: str):
+    """Add a maintenance window for ES*ABC; return the command's exit code and JSON."""
+    return run(app, "maintenance", "add", "ES", "ABC", "--start", start, "--end", end)
+
+
 def test_maintenance_window_turns_evses_unknown_during_and_after_until_resent(app, world, client):
     now = datetime.now(UTC)
     start, end = now - timedelta(minutes=10), now + timedelta(hours=1)
     push_status(
         client, world, "AVAILABLE", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    code, window = run(
-        app,
-        "maintenance",
-        "add",
-        "ES",
-        "ABC",
-        "--start",
-        start.isoformat(),
-        "--end",
-        end.isoformat(),
-    )
+    code, window = add_window(app, start.isoformat(), end.isoformat())
     assert code == 0 and window["active"]
     assert {s.status for s in live_of(public.installation("INST1")).values()} == {"UNKNOWN"}
     push_status(client, world, "CHARGING", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -123,16 +118,8 @@ def test_maintenance_window_turns_evses_unknown_during_and_after_until_resent(ap
 
 def test_cancelled_window_restores_live_status(app, world):
     now = datetime.now(UTC)
-    _, window = run(
-        app,
-        "maintenance",
-        "add",
-        "ES",
-        "ABC",
-        "--start",
-        (now - timedelta(minutes=5)).isoformat(),
-        "--end",
-        (now + timedelta(hours=1)).isoformat(),
+    _, window = add_window(
+        app, (now - timedelta(minutes=5)).isoformat(), (now + timedelta(hours=1)).isoformat()
     )
     code, _ = run(app, "maintenance", "cancel", str(window["id"]))
     assert code == 0
@@ -141,17 +128,7 @@ def test_cancelled_window_restores_live_status(app, world):
 
 def test_future_window_changes_nothing_yet(app, world):
     now = datetime.now(UTC)
-    run(
-        app,
-        "maintenance",
-        "add",
-        "ES",
-        "ABC",
-        "--start",
-        (now + timedelta(hours=1)).isoformat(),
-        "--end",
-        (now + timedelta(hours=2)).isoformat(),
-    )
+    add_window(app, (now + timedelta(hours=1)).isoformat(), (now + timedelta(hours=2)).isoformat())
     assert live_of(public.installation("INST1"))["ES*ABC*E1"].status == "AVAILABLE"
 
 
@@ -172,17 +149,7 @@ def test_bad_maintenance_times_are_refused_in_one_line(app, world, start, end, m
 
 
 def test_time_without_offset_is_madrid_time(app, world):
-    _, window = run(
-        app,
-        "maintenance",
-        "add",
-        "ES",
-        "ABC",
-        "--start",
-        "2030-07-01T02:00",
-        "--end",
-        "2030-07-01T04:00",
-    )
+    _, window = add_window(app, "2030-07-01T02:00", "2030-07-01T04:00")
     assert window["starts_at"].startswith("2030-07-01 00:00:00+00:00")
 
 
