@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from sgv.ripree_rows import COLUMNS
+from sgv.registry.rows import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT.parent / "shared" / "data" / "es_dgt_electrolineras_2024-06-03.json"

@@ -43,7 +43,7 @@ from common import ROOT, settings, throwaway_database
 from sgv import create_app
 from sgv.extensions import db
 from sgv.models import Party
-from sgv.tokens import digest, new_token
+from sgv.ocpi.tokens import digest, new_token
 
 COUNTRY_CODE, PARTY_ID = "ES", "BEN"
 PREFIX = f"/api/2.2.1/locations/{COUNTRY_CODE}/{PARTY_ID}"

@@ -43,9 +43,9 @@ from sqlalchemy import func
 from sgv import create_app
 from sgv.extensions import cache, db
 from sgv.models import ChargePoint, Installation, Party
-from sgv.registry import import_register
-from sgv.ripree_rows import COLUMNS
-from sgv.tokens import digest, new_token
+from sgv.ocpi.tokens import digest, new_token
+from sgv.registry.importer import import_register
+from sgv.registry.rows import COLUMNS
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 TILE_STUB = "/static/img/tile-stub.png"

@@ -15,7 +15,8 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from sgv import create_app, dataversion
+from sgv import create_app
+from sgv.core import dataversion
 from sgv.extensions import db
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sgv.extensions import db
 from sgv.models import Party
-from sgv.tokens import digest, new_token
+from sgv.ocpi.tokens import digest, new_token
 
 # Official OCPI examples, copied verbatim from ../shared/ocpi-examples (CC BY-ND 4.0,
 # see its README) so that a clone runs its tests anywhere.

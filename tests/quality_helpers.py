@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sgv.extensions import db
 from sgv.models import ChargePoint, CheckRun, Evse, Installation, Location, Party, Tariff
-from sgv.quality import check_party
+from sgv.quality.check import check_party
 from tests.cpo_server import CpoServer
 from tests.ocpi_helpers import example, headers, make_party
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from sgv.extensions import db
-from sgv.registry import RegisterError, import_register
-from sgv.ripree_rows import COLUMNS
+from sgv.registry.importer import RegisterError, import_register
+from sgv.registry.rows import COLUMNS
 
 MADRID = {
     "installation_id": "ES-MAD-0001",

@@ -2,7 +2,7 @@
 
 import json
 
-from sgv import caching, dataversion
+from sgv.core import caching, dataversion
 from sgv.extensions import db
 from sgv.models import Party
 from tests.public_helpers import add_installation, live_cpo, push_status

@@ -13,7 +13,7 @@ import pytest
 
 from sgv.demo.dgt import ConversionError, convert, main
 from sgv.ocpi.schemas.values import CONNECTOR_TYPES_221
-from sgv.ripree_rows import COLUMNS
+from sgv.registry.rows import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CSV = ROOT / "data" / "ripree_demo.csv"

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from sgv import create_app, dataversion
+from sgv import create_app
+from sgv.core import dataversion
 from sgv.extensions import db
 from tests.conftest import app_settings, truncate_all
 from tests.ocpi_helpers import headers

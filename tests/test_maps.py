@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from sgv import dataversion
+from sgv.core import dataversion
 from sgv.extensions import db
-from sgv.i18n import Formatter
+from sgv.maps.i18n import Formatter
 from sgv.models import Party
 from tests.public_helpers import add_installation, live_cpo, push_status
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from sgv import public
 from sgv.extensions import db
 from sgv.models import Location, Party
+from sgv.public import view as public
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import add_installation, live_cpo, location_body, push_status
 
@@ -184,7 +184,7 @@ def test_location_beyond_50_m_stays_unmatched_and_is_reported(app, client):
     client.put("/api/2.2.1/locations/ES/ABC/FAR", json=body, headers=headers(token))
     assert db.session.scalar(db.select(Location.installation_id)) is None
     assert not public.installation("RIPREE-9").has_live_data
-    from sgv.matching import unmatched_locations
+    from sgv.ingest.matching import unmatched_locations
 
     assert [u["location_id"] for u in unmatched_locations(party.id)] == ["FAR"]
 
@@ -230,8 +230,8 @@ def test_a_site_whose_evses_are_all_removed_is_not_marked_live(world, client):
 
 
 def test_register_import_matches_locations_pushed_before_it(committed_app, tmp_path):
-    from sgv import dataversion
-    from sgv.registry import import_register
+    from sgv.core import dataversion
+    from sgv.registry.importer import import_register
     from tests.ripree_helpers import MADRID, write_csv
 
     client = committed_app.test_client()

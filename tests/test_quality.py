@@ -8,7 +8,7 @@ import pytest
 from sgv.extensions import db
 from sgv.models import CheckRun, Evse, Location, MaintenanceWindow, Party
 from sgv.ocpi.client import ocpi_datetime
-from sgv.quality_report import quality_summary
+from sgv.quality.report import quality_summary
 from tests.cpo_server import CpoServer
 from tests.ocpi_helpers import example, headers
 from tests.quality_helpers import (

@@ -9,8 +9,8 @@ import pytest
 from sgv import create_app
 from sgv.extensions import db
 from sgv.models import CheckRun, Evse, Party
-from sgv.quality_coverage import coverage
-from sgv.quality_report import breaches, quality_summary
+from sgv.quality.coverage import coverage
+from sgv.quality.report import breaches, quality_summary
 from tests.conftest import app_settings
 from tests.cpo_server import CpoServer
 from tests.quality_helpers import (

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, url_for
 from folium import plugins
 
-from sgv.vendor import VENDORED, UnvendoredAsset, is_external, localise
+from sgv.maps.vendor import VENDORED, UnvendoredAsset, is_external, localise
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 VENDOR = STATIC / "vendor"

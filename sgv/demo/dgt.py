@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sgv.ripree_rows import COLUMNS
+from sgv.registry.rows import COLUMNS
 
 INSTALLATION_PREFIX = "DGT-"
 

@@ -27,16 +27,18 @@ from dataclasses import asdict, dataclass, field
 from flask import current_app
 from sqlalchemy import text
 
-from sgv import create_app, dataversion, matching
+from sgv import create_app
+from sgv.core import dataversion
 from sgv.demo.cpo import DemoCpo
 from sgv.demo.objects import DATA_FILE, Profile, locations, read_register, tariffs
 from sgv.demo.serving import Background
 from sgv.extensions import db
+from sgv.ingest import matching
 from sgv.models import Party
 from sgv.ocpi.envelope import ocpi_timestamp
-from sgv.parties import audit, find_party, transition
-from sgv.registration import issue_token_a
-from sgv.registry import import_register
+from sgv.ocpi.registration import issue_token_a
+from sgv.parties.lifecycle import audit, find_party, transition
+from sgv.registry.importer import import_register
 
 ACTOR = "demo"  # the audit log's actor for everything the demo does
 PROFILES = (

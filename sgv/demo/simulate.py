@@ -24,11 +24,11 @@ from sqlalchemy.orm import selectinload
 from sgv.demo.cpo import DemoCpo, DemoError
 from sgv.demo.load import ACTOR, PROFILES
 from sgv.extensions import db
-from sgv.ingest import location_document
+from sgv.ingest.locations import location_document
 from sgv.models import Evse, Location, Tariff
 from sgv.ocpi.envelope import ocpi_timestamp
-from sgv.parties import find_party
-from sgv.registration import issue_token_a
+from sgv.ocpi.registration import issue_token_a
+from sgv.parties.lifecycle import find_party
 
 
 @dataclass

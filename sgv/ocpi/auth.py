@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, Row, String, any_, bindparam, or_, select
 from sgv.extensions import db
 from sgv.models import Party
 from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
-from sgv.tokens import candidates, digest
+from sgv.ocpi.tokens import candidates, digest
 
 # Only what the views need, in one query for both token forms: this runs on every push,
 # so it is built once, on the table (no ORM entities to compile), with the digests bound

@@ -6,9 +6,11 @@ commit once → answer. Any refusal raises OcpiError before the commit.
 
 from datetime import UTC, datetime
 
-from sgv import dataversion, ingest, ingest_tariffs
+from sgv.core import dataversion
 from sgv.extensions import autocommit_session
-from sgv.ingest_fast import fits_one_statement
+from sgv.ingest import locations as ingest
+from sgv.ingest import tariffs as ingest_tariffs
+from sgv.ingest.fast import fits_one_statement
 from sgv.models import Party
 from sgv.ocpi import bp
 from sgv.ocpi.auth import authenticate

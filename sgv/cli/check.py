@@ -1,0 +1,190 @@
+"""`flask sgv check …`: the hourly data-quality check, token renewal, coverage (SPEC §5, §6).
+
+Scheduled from outside the web server (cron or a systemd timer, docs/quality.md), never
+from gunicorn workers. Every command exits 0 when it ran, whatever it found, and
+non-zero only when it could not run (database down, unknown CPO, bad arguments).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from sgv.cli.arguments import existing_party
+from sgv.cli.output import OperatorGroup, emit, fail, json_option
+from sgv.extensions import db
+from sgv.models import CheckRun, Party
+from sgv.ocpi.envelope import OcpiError
+from sgv.ocpi.registration import renew
+from sgv.quality.check import label, parties_to_check, run_checks
+from sgv.quality.coverage import coverage
+from sgv.quality.report import breaches, policy
+
+check = OperatorGroup("check", help="Run the data-quality check, renew tokens, report coverage.")
+
+
+def needs_database(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn a database failure into a one-line error and a non-zero exit."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+            fail(f"could not run, database unavailable: {reason}", kwargs.get("as_json", False))
+
+    return wrapper
+
+
+def run_summary(run: CheckRun, party: Party) -> dict:
+    """Return the JSON keys describing one check in `check run`."""
+    return {
+        "country_code": party.country_code,
+        "party_id": party.party_id,
+        "started_at": run.started_at,
+        "full_sync": run.full_sync,
+        "skipped": run.skipped,
+        "reachable": run.reachable,
+        "error": run.error,
+        "objects_returned": run.objects_returned,
+        "empty_answers": run.empty_answers,
+        "not_pushed": run.not_pushed,
+        "rejected": run.rejected,
+        "removed": (run.details or {}).get("removed_count", 0),
+        "consecutive_failures": party.consecutive_failures,
+        "unknown_since": party.unknown_since,
+    }
+
+
+def run_line(result: dict) -> str:
+    """Describe one check in a line of text."""
+    name = f"{result['country_code']}*{result['party_id']}"
+    if result["skipped"]:
+        return f"{name}  skipped: {result['skipped']}"
+    if not result["reachable"]:
+        failures = result["consecutive_failures"]
+        unknown = (
+            f", UNKNOWN since {result['unknown_since']:%Y-%m-%d %H:%M}Z"
+            if (result["unknown_since"] and failures)
+            else ""
+        )
+        return f"{name}  FAILED ({failures} in a row{unknown}): {result['error']}"
+    kind = "full sync" if result["full_sync"] else "incremental"
+    return (
+        f"{name}  ok ({kind}): {result['objects_returned']} returned, "
+        f"{result['not_pushed']} not pushed, {result['rejected']} rejected, "
+        f"{result['removed']} removed, {result['empty_answers']} empty answers"
+    )
+
+
+@check.command("run")
+@click.argument("country", required=False)
+@click.argument("party", required=False)
+@click.option(
+    "--due", is_flag=True, help="Only CPOs not checked for SGV_CHECK_INTERVAL (for timers)."
+)
+@json_option
+@needs_database
+def run_command(country: str | None, party: str | None, due: bool, as_json: bool) -> None:
+    """Check every live or registered CPO now (or only COUNTRY PARTY).
+
+    Exits 0 when it ran, whatever it found. JSON keys: checks (a list of country_code,
+    party_id, started_at, full_sync, skipped, reachable, error, objects_returned,
+    empty_answers, not_pushed, rejected, removed, consecutive_failures, unknown_since).
+    """
+    if country is None:
+        parties = parties_to_check(due=due)
+    elif party is None:
+        fail("give both COUNTRY and PARTY (e.g. ES IBD), or neither", as_json, 2)
+    else:
+        record = existing_party(country, party, as_json)
+        if not record.token_b:
+            fail(f"{label(record)} is {record.state}: it has no OCPI connection", as_json)
+        parties = [record]
+    runs = run_checks(parties)
+    results = [run_summary(run, db.session.get(Party, run.party_fk)) for run in runs]
+    text = "\n".join(run_line(r) for r in results) or "No CPO to check."
+    emit({"checks": results}, as_json, text)
+
+
+@check.command("renew-tokens")
+@click.option("--days", default=30, show_default=True, help="Renew tokens expiring within.")
+@json_option
+@needs_database
+def renew_tokens_command(days: int, as_json: bool) -> None:
+    """Renew every TOKEN_C that expires within --days days, by PUTting new credentials.
+
+    JSON keys: renewed (a list of country_code, party_id, token_c_expires_at) and
+    failed (a list of country_code, party_id, error). Failures keep the current token.
+    """
+    horizon = datetime.now(UTC) + timedelta(days=days)
+    due = db.session.scalars(
+        db.select(Party)
+        .where(
+            Party.token_c_expires_at <= horizon,
+            Party.token_b.is_not(None),
+            Party.state.in_(("registered", "live", "revoked")),
+        )
+        .order_by(Party.token_c_expires_at)
+    ).all()
+    renewed, failed = [], []
+    for party in due:
+        identity = {"country_code": party.country_code, "party_id": party.party_id}
+        try:
+            issued = renew(party, actor="system")
+        except OcpiError as error:
+            db.session.rollback()
+            failed.append({**identity, "error": error.message})
+            continue
+        db.session.commit()
+        renewed.append({**identity, "token_c_expires_at": issued.party.token_c_expires_at})
+    lines = [f"renewed {r['country_code']}*{r['party_id']}" for r in renewed]
+    lines += [f"FAILED {f['country_code']}*{f['party_id']}: {f['error']}" for f in failed]
+    emit({"renewed": renewed, "failed": failed}, as_json, "\n".join(lines) or "Nothing to renew.")
+
+
+@check.command("coverage")
+@json_option
+@needs_database
+def coverage_command(as_json: bool) -> None:
+    """Show, per RIPREE operator, the charge points ≥ 43 kW without live data (SPEC §4).
+
+    JSON keys: operators (a list of country_code, party_id, operator_name, cpo_state,
+    integrated, obliged_charge_points, with_live_data, without_live_data,
+    without_live_data_refs).
+    """
+    operators = coverage()
+    lines = [
+        f"{o['country_code']}*{o['party_id']}  {o['without_live_data']:>5} of "
+        f"{o['obliged_charge_points']:>5} without live data  "
+        f"({o['cpo_state'] or 'never integrated'})  {o['operator_name']}"
+        for o in operators
+    ]
+    emit({"operators": operators}, as_json, "\n".join(lines) or "No charge point of 43 kW or more.")
+
+
+@click.command("breaches")
+@json_option
+@with_appcontext
+@needs_database
+def cpo_breaches_command(as_json: bool) -> None:
+    """List the live CPOs that breach the revocation policy (a dry run: nothing is revoked).
+
+    JSON keys: policy (a list of rule, description, threshold, days, min_checks) and
+    breaches (a list of country_code, party_id, name, breaches: rule, measured,
+    threshold, description).
+    """
+    found = breaches()
+    lines = [
+        f"{b['country_code']}*{b['party_id']}  {r['rule']}: {r['measured']:g} ({r['description']})"
+        for b in found
+        for r in b["breaches"]
+    ]
+    text = "\n".join(lines) or "No live CPO breaches the revocation policy."
+    emit({"policy": policy(), "breaches": found}, as_json, text)

@@ -1,1 +1,0 @@
-"""Operator command groups, one module per domain, assembled in sgv/cli.py."""

@@ -1,0 +1,227 @@
+"""The public map's data, built from sgv/public.py as compact JSON (SPEC §8, STYLE §7).
+
+Four documents, all column-oriented (one array per field, not one object per site: a
+third of the bytes, and the browser parses a few arrays instead of 15,000 objects). A
+site is named by its *position* in the map order (geohash, then id), and every document
+carries `key`, a digest of that order, so the browser can tell which belong together:
+
+* sites — what a marker needs, for every public installation; changes with the static
+  data version only. Sites come in geohash order (near on the map, near in the list), so
+  each coordinate is sent as the difference from the previous site's, in 1e-5 degrees
+  (about 1 m): short integers that gzip well. No ids: RIPREE's look random (the demo's
+  are `DGT-` + 16 hex digits), 8 incompressible bytes a site, more than all the rest.
+* ids — the installation ids in the same order, fetched by the browser only when it
+  first opens a site (the detail JSON and the installation page are addressed by id).
+* places — names, addresses and places in the same order, for the search box; loaded
+  only when someone searches or asks for the nearest sites.
+* live — per installation with live data, by position in the sites of `key`: free, live
+  and UNKNOWN charge points, and the "price from" of SPEC §4; changes with every push.
+  A browser holding sites of another key fetches sites.json again.
+"""
+
+import gzip
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sgv.public import view as public
+
+FORMAT = 1
+SCALE = 100_000  # coordinates in 1e-5 degrees
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON document ready to send: plain and gzipped bytes, and its entity tag."""
+
+    raw: bytes
+    gzip: bytes
+    etag: str
+
+
+def encode(payload: Any) -> Encoded:
+    """Serialise `payload` once, compactly, and gzip it."""
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain).encode()
+    digest = hashlib.sha256(raw).hexdigest()[:24]
+    return Encoded(raw, gzip.compress(raw, compresslevel=6, mtime=0), digest)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def order_key(ids: list[str]) -> str:
+    """Return a short digest of the sites' order, shared by sites and places."""
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+
+
+def _deltas(values: list[int]) -> list[int]:
+    previous, out = 0, []
+    for value in values:
+        out.append(value - previous)
+        previous = value
+    return out
+
+
+def _kw(value: Decimal | float | None) -> int | float:
+    if value is None:
+        return 0
+    rounded = round(float(value), 1)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+@dataclass(frozen=True)
+class SiteOrder:
+    """The sites' document of one static version, with the order it names sites by."""
+
+    sites: Encoded
+    key: str
+    ids: tuple[str, ...]
+
+
+def site_order(rows: list[Any]) -> SiteOrder:
+    """Encode the markers' document from public.map_sites() rows; keep their ids' order."""
+    ids = tuple(row[0] for row in rows)
+    return SiteOrder(encode(sites_payload(rows)), order_key(list(ids)), ids)
+
+
+def sites_payload(rows: list[Any]) -> dict:
+    """Return the markers' document from public.map_sites() rows (already in map order).
+
+    No `id` column: a site is its position in this order (see ids_payload).
+    """
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(9)]
+    ids, lats, lons, parties, names, kws, points, types, lives = columns
+    name_of: dict[str, str] = {}
+    for (party, name), _ in Counter(zip(parties, names, strict=True)).most_common():
+        name_of.setdefault(party, name)  # a party's most common registered name
+    operators = sorted(name_of)
+    operator_index = {party: n for n, party in enumerate(operators)}
+    kinds = {text: frozenset(text.split()) for text in set(types)}
+    connectors = sorted(frozenset().union(*kinds.values()))
+    bit = {standard: 1 << n for n, standard in enumerate(connectors)}
+    mask = {text: sum(bit[k] for k in found) for text, found in kinds.items()}
+    return {
+        "format": FORMAT,
+        "key": order_key(ids),
+        "scale": SCALE,
+        "operators": [[party, name_of[party]] for party in operators],
+        "connectors": connectors,
+        "lat": _deltas(lats),
+        "lon": _deltas(lons),
+        "kw": [kw if kw % 1 else int(kw) for kw in kws],
+        "connector": [mask[text] for text in types],
+        "operator": [operator_index[party] for party in parties],
+        "points": points,
+        "live": [int(live) for live in lives],
+    }
+
+
+def ids_payload(ids: tuple[str, ...] | list[str]) -> dict:
+    """Return the installation ids in map order, for the browser to open a site by id."""
+    return {"format": FORMAT, "key": order_key(list(ids)), "id": list(ids)}
+
+
+def places_payload(rows: list[Any]) -> dict:
+    """Return the search box's document from public.map_places() rows (map order)."""
+    provinces = sorted({r.province for r in rows})
+    province_index = {province: n for n, province in enumerate(provinces)}
+    towns = sorted({(r.municipality, r.province) for r in rows})
+    town_index = {town: n for n, town in enumerate(towns)}
+    return {
+        "format": FORMAT,
+        "key": order_key([r.id for r in rows]),
+        "provinces": provinces,
+        "municipalities": [[town, province_index[province]] for town, province in towns],
+        "name": [r.name for r in rows],
+        "address": [r.address for r in rows],
+        "postal_code": [r.postal_code for r in rows],
+        "municipality": [town_index[(r.municipality, r.province)] for r in rows],
+    }
+
+
+def live_payload(summary: dict[str, dict], order: SiteOrder) -> dict:
+    """Return the live document: one entry per installation with visible live data.
+
+    Entries name sites by position in `order` (the sites document of `key`), ascending;
+    an installation `order` lacks (registered since it was built) is left out until the
+    static version moves and both are rebuilt.
+    """
+    position = {site_id: n for n, site_id in enumerate(order.ids)}
+    found = sorted((position[i], i) for i in summary if i in position)
+    ids = [site_id for _, site_id in found]
+    return {
+        "format": FORMAT,
+        "key": order.key,
+        "site": [n for n, _ in found],
+        "available": [summary[i]["available"] for i in ids],
+        "live": [summary[i]["live"] for i in ids],
+        "unknown": [summary[i].get("unknown", 0) for i in ids],
+        "price_from": [summary[i]["price_from"] for i in ids],
+    }
+
+
+def _price(price: Any) -> dict | None:
+    if price is None:
+        return None
+    fields = ("currency", "energy_excl_vat", "vat_rate", "energy_incl_vat", "flat")
+    shown = {name: getattr(price, name) for name in fields}
+    shown.update(
+        time_per_hour=price.time_per_hour, parking_per_hour=price.parking_per_hour, free=price.free
+    )
+    return shown
+
+
+def _charge_point(point: public.ChargePoint) -> dict:
+    live = point.live
+    shown: dict[str, Any] = {
+        "ref": point.evse_ref,
+        "max_kw": _kw(point.max_power_kw),
+        "connectors": list(point.connector_types),
+        "status": None,
+        "status_at": None,
+        "prices": [],
+    }
+    if live is not None:
+        shown["status"] = live.status
+        shown["status_at"] = live.status_at
+        shown["prices"] = [
+            {"standard": c.standard, "kw": c.power_kw and _kw(c.power_kw), "price": _price(c.price)}
+            for c in live.connectors
+        ]
+    return shown
+
+
+def detail(site: public.Installation) -> dict:
+    """Return what the detail panel and the installation page show of one installation."""
+    return {
+        "id": site.id,
+        "name": site.name,
+        "address": site.address,
+        "postal_code": site.postal_code,
+        "municipality": site.municipality,
+        "province": site.province,
+        "lat": site.latitude,
+        "lon": site.longitude,
+        "operator": {
+            "name": site.operator_name,
+            "party_id": site.party_id,
+            "phone": site.operator_phone,
+        },
+        "opening_hours": site.opening_hours,
+        "access": site.access,
+        "max_kw": _kw(site.max_power_kw),
+        "live": site.has_live_data,
+        "available": site.available,
+        "price_from": site.price_from,
+        "updated_at": site.updated_at,
+        "charge_points": [_charge_point(point) for point in site.charge_points],
+    }

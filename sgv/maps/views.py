@@ -1,0 +1,252 @@
+"""Blueprint: the public map, its data, and the installation page (SPEC §8).
+
+A driver's request travels maps.py → public.py → template (STYLE §1). The map's JSON is
+cached under the data versions (STYLE §5): sites by the static version, so it survives
+the stream of status pushes; live data and details by both, and for LIVE_SECONDS at most,
+because prices and maintenance windows also change with the clock. Each document is
+serialised and gzipped once per version and answered with an ETag (304 when unchanged).
+
+Sites are named by position, not id (sgv/map_data.py): sites.json has no ids, live.json
+gives positions in the sites of its `key`, and /map/ids.json (same key, same static
+version) maps positions to installation ids for the browser, which fetches it only when
+it first opens a site's panel or page.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from sgv.core import caching
+from sgv.maps import data as map_data
+from sgv.maps import i18n
+from sgv.maps import page as map_page
+from sgv.public import view as public
+
+bp = Blueprint("maps", __name__)
+bp.after_request(i18n.remember)
+
+LIVE_SECONDS = 30  # longest a live document is served after the clock changed a price
+STATIC = (caching.STATIC,)
+BOTH = (caching.STATIC, caching.DYNAMIC)
+MIN_KW_CHOICES = (22, 43, 50, 100, 150, 350)
+
+
+class MapQuery(Schema):
+    """The map's URL (SPEC §8): view, filters and language; a bad value is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    z = fields.Integer(validate=validate.Range(map_page.MIN_ZOOM, map_page.MAX_ZOOM))
+    connector = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_]{1,40}$"))
+    min_kw = fields.Float(validate=validate.Range(0, 5000))
+    operator = fields.String(validate=validate.Length(1, 64))
+    available = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false", ""})
+    max_price = fields.Float(validate=validate.Range(0, 100))
+
+
+def map_query() -> dict:
+    """Return the valid parameters of the map's URL, dropping any that is not."""
+    try:
+        return MapQuery().load(request.args.to_dict())
+    except ValidationError as error:
+        return error.valid_data or {}
+
+
+def _parts() -> tuple:
+    # A staging instance publishes nothing: never serve a production document there.
+    return (public.publishes(),)
+
+
+def send_json(document: map_data.Encoded) -> Response:
+    """Answer with the document, gzipped when the client accepts it, or 304 when unchanged."""
+    zipped = request.accept_encodings["gzip"] > 0
+    etag = document.etag + ("-gz" if zipped else "")
+    response = Response(status=200, mimetype="application/json")
+    response.set_etag(etag)
+    response.vary.add("Accept-Encoding")
+    response.cache_control.no_cache = True  # revalidate: a revocation shows on the next load
+    if request.if_none_match.contains(etag):
+        response.status_code = 304
+        return response
+    response.set_data(document.gzip if zipped else document.raw)
+    if zipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def site_order() -> map_data.SiteOrder:
+    """Return the markers' document and its order, built once per static data version."""
+
+    def build() -> map_data.SiteOrder:
+        return map_data.site_order(public.map_sites())
+
+    return caching.versioned("map-sites", build, depends=STATIC, parts=_parts())[0]
+
+
+def sites_document() -> map_data.Encoded:
+    """Return the markers' document, built once per static data version."""
+    return site_order().sites
+
+
+def ids_document() -> map_data.Encoded:
+    """Return the sites' ids in map order, built once per static data version."""
+
+    def build() -> map_data.Encoded:
+        return map_data.encode(map_data.ids_payload(site_order().ids))
+
+    return caching.versioned("map-ids", build, depends=STATIC, parts=_parts())[0]
+
+
+def places_document() -> map_data.Encoded:
+    """Return the search box's document, built once per static data version."""
+
+    def build() -> map_data.Encoded:
+        return map_data.encode(map_data.places_payload(public.map_places()))
+
+    return caching.versioned("map-places", build, depends=STATIC, parts=_parts())[0]
+
+
+def live_document() -> map_data.Encoded:
+    """Return the live document: rebuilt at once when CPO visibility changes, otherwise
+    at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most.
+
+    Its entries are positions in the sites document of the static version current when
+    it is built (a static change rebuilds it at once), whose `key` it carries.
+    """
+
+    def build() -> map_data.Encoded:
+        order = site_order()  # first: live data at least as new as the order
+        return map_data.encode(map_data.live_payload(public.live_index(), order))
+
+    return caching.throttled(
+        "map-live",
+        build,
+        every=current_app.config["LIVE_REFRESH"],
+        timeout=LIVE_SECONDS,
+        parts=_parts(),
+    )
+
+
+def site_detail(installation_id: str) -> dict | None:
+    """Return one installation's detail, or None when it is not public."""
+
+    def build() -> dict | None:
+        site = public.installation(installation_id)
+        return map_data.detail(site) if site else None
+
+    parts = (installation_id, *_parts())
+    return caching.versioned("map-site", build, depends=BOTH, parts=parts, timeout=LIVE_SECONDS)[0]
+
+
+def settings(query: dict, lang: str) -> dict:
+    """Return what static/js/map.js needs: URLs, filters and the language's strings."""
+    filters = ("connector", "min_kw", "operator", "available", "max_price")
+    placeholder = "__ID__"
+    return {
+        "lang": lang,
+        "strings": i18n.column(i18n.STRINGS, lang),
+        "statuses": i18n.column(i18n.STATUSES, lang),
+        "connectors": i18n.column(i18n.CONNECTORS, lang),
+        "urls": {
+            "sites": url_for("maps.sites_json"),
+            "places": url_for("maps.places_json"),
+            "ids": url_for("maps.ids_json"),
+            "live": url_for("maps.live_json"),
+            "detail": url_for("maps.detail_json", installation_id=placeholder),
+            "page": url_for("maps.installation_page", installation_id=placeholder),
+        },
+        "placeholder": placeholder,
+        "filters": {name: query.get(name) for name in filters},
+        "view": all(name in query for name in ("lat", "lon", "z")),
+        "refresh": LIVE_SECONDS * 2,
+        "publishes": public.publishes(),
+    }
+
+
+def tile_layer() -> tuple[str, str]:
+    """Return the tile URL template and its attribution (SGV_TILE_URL)."""
+    return current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"]
+
+
+def static_url(path: str) -> str:
+    """Return the URL of a file under static/."""
+    return url_for("static", filename=path)
+
+
+def page_context(lang: str) -> dict:
+    """Return what every public page's template needs: language, strings, the switch."""
+    other = i18n.column(i18n.STRINGS, lang)["switch_lang"]
+    args = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
+    return {
+        "lang": lang,
+        "t": i18n.column(i18n.STRINGS, lang),
+        "fmt": i18n.Formatter(lang),
+        "switch_url": url_for(request.endpoint or "maps.map_view", **args),
+        "publishes": public.publishes(),
+    }
+
+
+@bp.get("/")
+def map_view() -> str:
+    """Show the map of every public installation, with search and filters."""
+    query, lang = map_query(), i18n.language()
+    config = settings(query, lang)
+    view = (query["lat"], query["lon"], query["z"]) if config["view"] else None
+    fragments = map_page.build(view, config, tile_layer(), static_url)
+    return render_template(
+        "map.html", map=fragments, query=query, kw_choices=MIN_KW_CHOICES, **page_context(lang)
+    )
+
+
+@bp.get("/map/sites.json")
+def sites_json() -> Response:
+    """Send every public installation's marker data, compact and cached."""
+    return send_json(sites_document())
+
+
+@bp.get("/map/ids.json")
+def ids_json() -> Response:
+    """Send the installation ids of the sites, in the order of sites.json."""
+    return send_json(ids_document())
+
+
+@bp.get("/map/places.json")
+def places_json() -> Response:
+    """Send the names, addresses and places the search box suggests."""
+    return send_json(places_document())
+
+
+@bp.get("/map/live.json")
+def live_json() -> Response:
+    """Send availability and "price from" of every installation with live data."""
+    return send_json(live_document())
+
+
+@bp.get("/map/installations/<installation_id>.json")
+def detail_json(installation_id: str) -> Response | tuple[Response, int]:
+    """Send one installation's detail for the map's panel."""
+    detail = site_detail(installation_id)
+    if detail is None:
+        return jsonify(code=404, name="Not Found", description="No such installation."), 404
+    return send_json(map_data.encode(detail))
+
+
+@bp.get("/installations/<installation_id>")
+def installation_page(installation_id: str) -> str:
+    """Show one installation: register data, and live status and prices when public."""
+    detail = site_detail(installation_id)
+    if detail is None:
+        abort(404)
+    lang = i18n.language()
+    return render_template("installation.html", site=detail, **page_context(lang))

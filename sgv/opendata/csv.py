@@ -1,0 +1,122 @@
+"""installations.csv: one row per RIPREE charge point, its installation's data repeated.
+
+The columns are documented here once; the OpenAPI description and the /opendata/ page
+print this list, so the file and its documentation cannot drift apart.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from sgv.opendata.params import utc_text
+from sgv.public.tariffs import Price
+from sgv.public.view import ChargePoint, Installation
+
+COLUMNS: list[tuple[str, str]] = [
+    ("installation_id", "RIPREE id of the installation (site)"),
+    ("name", "site name as registered"),
+    ("operator_name", "operator as registered in RIPREE"),
+    ("operator_tax_id", "operator's tax id (NIF/CIF); empty when the register omits it"),
+    ("operator_phone", "operator's customer-service phone; empty when unknown"),
+    ("country_code", "operator's OCPI country code (ES)"),
+    ("party_id", "operator's OCPI party id (3 characters, e.g. IBD)"),
+    ("address", "street address"),
+    ("postal_code", "postcode, 5 characters (leading zero kept)"),
+    ("municipality", "municipality"),
+    ("province", "province"),
+    ("latitude", "WGS84 latitude, decimal degrees"),
+    ("longitude", "WGS84 longitude, decimal degrees"),
+    ("opening_hours", "opening hours as the register publishes them; 24/7 when always open"),
+    ("access", "public or restricted"),
+    ("installation_updated_at", "last change of the installation's register data, UTC"),
+    ("evse_ref", "the charge point's reference in RIPREE: its EVSE-ID when it has one"),
+    ("max_power_kw", "the charge point's maximum power, kW"),
+    ("connector_types", "OCPI 2.2.1 connector standards, |-separated"),
+    ("evse_id", "EVSE-ID of the matched live EVSE; empty without live data"),
+    ("status", "OCPI EVSE status now; empty without public live data"),
+    ("status_at", "when the CPO set that status, UTC"),
+    ("price_tariff_id", "tariff of the cheapest priced connector (lowest €/kWh excl. VAT)"),
+    ("price_currency", "ISO 4217 currency of that tariff"),
+    ("price_energy_excl_vat", "energy price excluding VAT, currency per kWh"),
+    ("price_vat_rate", "VAT rate, percent; empty when the CPO did not state it"),
+    ("price_energy_incl_vat", "energy price including VAT, per kWh; empty when VAT unknown"),
+    ("price_flat", "fixed fee per session, excluding VAT"),
+    ("price_time_per_hour", "charging-time price per hour, excluding VAT"),
+    ("price_parking_per_hour", "parking-time price per hour, excluding VAT"),
+    ("price_valid_until", "next instant these figures may change (time of day, date), UTC"),
+]
+NAMES = [name for name, _ in COLUMNS]
+
+
+def text(value: object) -> str:
+    """Write one cell: decimals without trailing zeros, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def cheapest(point: ChargePoint) -> Price | None:
+    """Return the price a row shows: its connector with the lowest €/kWh, else the first."""
+    prices = [c.price for c in point.live.connectors if c.price] if point.live else []
+    energy = [p for p in prices if p.energy_excl_vat is not None]
+    if energy:
+        return min(energy, key=lambda p: p.energy_excl_vat)
+    return prices[0] if prices else None
+
+
+def rows(site: Installation) -> Iterator[list[str]]:
+    """Yield the rows of one installation, one per charge point."""
+    fixed = [
+        site.id,
+        site.name,
+        site.operator_name,
+        site.operator_tax_id,
+        site.operator_phone,
+        site.country_code,
+        site.party_id,
+        site.address,
+        site.postal_code,
+        site.municipality,
+        site.province,
+        repr(site.latitude),
+        repr(site.longitude),
+        site.opening_hours,
+        site.access,
+        utc_text(site.updated_at),
+    ]
+    for point in site.charge_points:
+        live, price = point.live, cheapest(point)
+        dynamic = [live.evse_id, live.status, utc_text(live.status_at)] if live else [None] * 3
+        figures = (
+            [
+                price.tariff_id,
+                price.currency,
+                price.energy_excl_vat,
+                price.vat_rate,
+                price.energy_incl_vat,
+                price.flat,
+                price.time_per_hour,
+                price.parking_per_hour,
+                utc_text(price.valid_until),
+            ]
+            if price
+            else [None] * 9
+        )
+        static = [point.evse_ref, point.max_power_kw, "|".join(point.connector_types)]
+        yield [text(v) for v in (*fixed, *static, *dynamic, *figures)]
+
+
+def installations_csv(sites: Iterable[Installation]) -> Iterator[str]:
+    """Write installations.csv: a header row, then every charge point of every site."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends
+    writer.writerow(NAMES)
+    for site in sites:
+        writer.writerows(rows(site))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

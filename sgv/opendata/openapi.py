@@ -1,0 +1,155 @@
+"""The OpenAPI 3.1 description of /opendata/: every export, parameter and response.
+
+The field schemas live in sgv/openapi_schemas.py; the tests validate real responses
+against this document, so it describes what the code does.
+"""
+
+from typing import Any
+
+from sgv.opendata.csv import COLUMNS
+from sgv.opendata.formats import SCHEMA_VERSION
+from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
+
+__all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
+
+
+def parameter(name: str, description: str, **schema: Any) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+FILTERS = [
+    parameter(
+        "bbox",
+        "only installations inside minlon,minlat,maxlon,maxlat (WGS84 degrees)",
+        type="string",
+        example="-3.8,40.3,-3.6,40.5",
+    ),
+    parameter("operator", "operator name (case-insensitive part) or OCPI party id", type="string"),
+]
+UPDATED_SINCE = parameter(
+    "updated_since",
+    "only installations whose data may have changed since then (ISO 8601, UTC)",
+    type="string",
+    format="date-time",
+)
+SINCE = parameter(
+    "since",
+    "only charge points whose public dynamic data may have changed since then (ISO 8601, "
+    "UTC): pass the previous response's generated_at. Without it: every charge point with "
+    "live data now.",
+    type="string",
+    format="date-time",
+)
+CONDITIONAL = [
+    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
+    {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
+]
+EXPORT_HEADERS = {
+    "ETag": {"description": "version of the data and query", "schema": {"type": "string"}},
+    "Last-Modified": {
+        "description": "when this version was first served",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> dict:
+    """Return the GET operation of one export."""
+    error = {"application/json": {"schema": ref("Error")}}
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [*parameters, *CONDITIONAL],
+            "responses": {
+                "200": {
+                    "description": "the export",
+                    "headers": EXPORT_HEADERS,
+                    "content": {media: {"schema": schema}},
+                },
+                "304": {
+                    "description": "not modified since the copy named by the conditional headers"
+                },
+                "400": {"description": "a bad or unknown parameter", "content": error},
+            },
+        }
+    }
+
+
+CSV_SCHEMA = {
+    "type": "string",
+    "description": "RFC 4180 CSV, UTF-8, header row, one row per RIPREE charge point. Columns: "
+    + "; ".join(f"{name}: {meaning}" for name, meaning in COLUMNS),
+}
+
+
+def document(server: str = "/") -> dict:
+    """Return the OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SGV open data",
+            "version": SCHEMA_VERSION,
+            "description": "Spain's public EV charging points: the RIPREE register with the live "
+            "status and prices CPOs publish. Licence CC BY 4.0, attributing the sources.",
+            "license": {"name": "CC BY 4.0", "identifier": "CC-BY-4.0"},
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/opendata/installations.json": export(
+                "All installations",
+                "application/json",
+                ref("InstallationsExport"),
+                [*FILTERS, UPDATED_SINCE],
+            ),
+            "/opendata/installations.geojson": export(
+                "All installations as GeoJSON",
+                "application/geo+json",
+                ref("InstallationsGeoJSON"),
+                [*FILTERS, UPDATED_SINCE],
+            ),
+            "/opendata/installations.csv": export(
+                "One row per charge point", "text/csv", CSV_SCHEMA, [*FILTERS, UPDATED_SINCE]
+            ),
+            "/opendata/status.json": export(
+                "Status changes since a time",
+                "application/json",
+                ref("StatusExport"),
+                [*FILTERS, SINCE],
+            ),
+        },
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+def field_rows(schema: dict, prefix: str = "") -> list[tuple[str, str, str]]:
+    """Flatten a schema into (path, type, meaning) rows for the /opendata/ page."""
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        target = prop
+        if "anyOf" in prop:
+            target = next(s for s in prop["anyOf"] if s.get("type") != "null")
+        if "$ref" in target:
+            target = SCHEMAS[target["$ref"].rsplit("/", 1)[1]]
+        kind = target.get("type", "object")
+        kind = " | ".join(kind) if isinstance(kind, list) else kind
+        if "anyOf" in prop:
+            kind += " | null"
+        rows.append((path, kind, prop.get("description", "")))
+        items = target.get("items", {})
+        if "$ref" in items:
+            items = SCHEMAS[items["$ref"].rsplit("/", 1)[1]]
+        if target.get("properties"):
+            rows += field_rows(target, f"{path}.")
+        elif items.get("properties"):
+            rows += field_rows(items, f"{path}[].")
+    return rows
+
+
+PAGE_SCHEMAS = ("InstallationsExport", "Feature", "StatusExport")

@@ -1,0 +1,126 @@
+"""Blueprint /opendata/: the exports, their documentation page and OpenAPI (SPEC §8).
+
+A download travels opendata.py → public.py → stream (STYLE §1): the views load their
+parameters, pick the public data, and hand a chunk generator to sgv/opendata_http.py.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from sgv.opendata import csv as opendata_csv
+from sgv.opendata import formats, openapi
+from sgv.opendata.http import Version, respond, setting
+from sgv.opendata.params import ExportArgs, Filters, StatusArgs, load
+from sgv.public import documents as public_documents
+from sgv.public import view as public
+from sgv.public.view import ChargePoint, Installation
+
+bp = Blueprint("opendata", __name__, url_prefix="/opendata")
+
+JSON, GEOJSON, CSV = "application/json", "application/geo+json", "text/csv"
+
+
+def overlap() -> timedelta:
+    """Return how far `since` and `updated_since` reach back (SGV_OPENDATA_OVERLAP)."""
+    return timedelta(seconds=setting("OVERLAP"))
+
+
+def selected(filters: Filters, at: datetime) -> dict:
+    """Return the public-view arguments that select an export's installations."""
+    ids = None
+    if filters.updated_since is not None:
+        ids = public.changed_installations(filters.updated_since - overlap(), at)
+    return {"ids": ids, "bbox": filters.bbox, "operator": filters.operator, "at": at}
+
+
+def retired(filters: Filters) -> list[str]:
+    """Return the installations withdrawn since updated_since (none without it)."""
+    if filters.updated_since is None:
+        return []
+    return public.retired_installations(filters.updated_since - overlap())
+
+
+def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation, ChargePoint]]:
+    """Yield the charge points of a status export: changed since `since`, else all live ones."""
+    if filters.since is None:  # a snapshot: every live charge point, streamed like the CSV
+        sites = public.installations(bbox=filters.bbox, operator=filters.operator, at=at)
+        return ((site, p) for site in sites for p in site.charge_points if p.live)
+    since = filters.since - overlap()
+    ids = public.dynamic_changes(since, at)
+    return public.public_charge_points(ids, bbox=filters.bbox, operator=filters.operator, at=at)
+
+
+@bp.get("/installations.json")
+def installations_json() -> Response:
+    """Serve every public installation with its charge points and live data."""
+    filters = load(ExportArgs(), request.args)
+
+    def body(v: Version) -> Iterator[str | bytes]:
+        opening = formats.header(v.generated_at, filters)
+        sites = public_documents.documents(**selected(filters, v.generated_at))
+        return formats.installations_json(sites, opening, lambda: retired(filters))
+
+    return respond("installations.json", JSON, filters, body)
+
+
+@bp.get("/installations.geojson")
+def installations_geojson() -> Response:
+    """Serve the installations as an RFC 7946 FeatureCollection."""
+    filters = load(ExportArgs(), request.args)
+
+    def body(v: Version) -> Iterator[str | bytes]:
+        opening = formats.header(v.generated_at, filters)
+        features = public_documents.documents(**selected(filters, v.generated_at), geo=True)
+        return formats.installations_geojson(features, opening)
+
+    return respond("installations.geojson", GEOJSON, filters, body)
+
+
+@bp.get("/installations.csv")
+def installations_csv() -> Response:
+    """Serve one CSV row per RIPREE charge point."""
+    filters = load(ExportArgs(), request.args)
+
+    def body(v: Version) -> Iterator[str]:
+        sites = public.installations(**selected(filters, v.generated_at))
+        return opendata_csv.installations_csv(sites)
+
+    return respond("installations.csv", CSV, filters, body)
+
+
+@bp.get("/status.json")
+def status_json() -> Response:
+    """Serve the charge points whose dynamic data changed since `since`, withdrawals included."""
+    filters = load(StatusArgs(), request.args)
+
+    def body(v: Version) -> Iterator[str]:
+        opening = formats.header(v.generated_at, filters)
+        return formats.status_json(status_points(filters, v.generated_at), opening)
+
+    return respond("status.json", JSON, filters, body)
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """Serve the OpenAPI 3.1 description of the exports."""
+    return jsonify(openapi.document(request.host_url.rstrip("/")))
+
+
+@bp.get("/")
+def index() -> str:
+    """Document each export, its fields, update frequency and licence."""
+    schemas = openapi.SCHEMAS
+    fields = {name: openapi.field_rows(schemas[name]) for name in openapi.PAGE_SCHEMAS}
+    return render_template(
+        "opendata.html",
+        fields=fields,
+        columns=opendata_csv.COLUMNS,
+        statuses=openapi.STATUSES,
+        licence=formats.LICENCE,
+        schema_version=formats.SCHEMA_VERSION,
+        overlap=int(overlap().total_seconds()),
+        publishes=public.publishes(),
+        environment=current_app.config["ENVIRONMENT"],
+    )
