@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.models import CheckRun, Evse, Location, MaintenanceWindow, Party
-from sgv.ocpi.client import ocpi_datetime
 from sgv.quality.report import quality_summary
 from tests.cpo_server import CpoServer
 from tests.ocpi_helpers import example, headers
@@ -91,7 +91,7 @@ def test_a_forgotten_push_is_corrected_by_the_next_check_and_shows_in_the_report
     assert stored_evse("LOC1", "3256").status == "CHARGING"
     last_success = db.session.get(Party, party.id).last_check_at
     asked = cpo.requests_to("locations")[-1].query["date_from"]
-    assert asked <= ocpi_datetime(last_success - timedelta(seconds=900))
+    assert asked <= utc_text(last_success - timedelta(seconds=900))
     report = quality_summary(db.session.get(Party, party.id))
     assert report["last_7_days"]["not_pushed"] == 1
     assert report["last_check"]["not_pushed"] == 1

@@ -28,6 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sgv.core.times import utc_text
 from sgv.public import view as public
 
 FORMAT = 1
@@ -54,7 +55,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return utc_text(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 

@@ -12,13 +12,14 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
+from sgv.core.times import utc_text
 from sgv.ocpi.envelope import (
     NO_MATCHING_ENDPOINTS,
     UNABLE_TO_USE_CLIENT_API,
@@ -121,13 +122,6 @@ def authorization(token: str, encoding: str) -> str:
     if encoding == "base64":
         token = base64.b64encode(token.encode()).decode("ascii")
     return f"Token {token}"
-
-
-def ocpi_datetime(moment: datetime) -> str:
-    """Format a moment as YYYY-MM-DDTHH:MM:SSZ; a naive one is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_id() -> str:
@@ -506,8 +500,8 @@ class Crawl(Iterator[dict]):
         self.stopped: str | None = None
         self.first_url = with_query(
             url,
-            date_from=ocpi_datetime(date_from) if date_from else None,
-            date_to=ocpi_datetime(date_to) if date_to else None,
+            date_from=utc_text(date_from) if date_from else None,
+            date_to=utc_text(date_to) if date_to else None,
             offset=0,
             limit=limit,
         )

@@ -1,9 +1,12 @@
 """The OCPI response envelope and the error that produces one."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify
+
+from sgv.core import times
+from sgv.core.times import utc_text
 
 # OCPI status codes used by SGV (SPEC §3 answers table).
 SUCCESS = 1000
@@ -27,9 +30,8 @@ class OcpiError(Exception):
 
 
 def ocpi_timestamp(moment: datetime | None = None) -> str:
-    """Format a moment as OCPI wants it: UTC, seconds precision, with `Z`."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Format a moment as OCPI wants it (core/times.py): now when none is given."""
+    return utc_text(moment or times.now())
 
 
 def ocpi_response(

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from sgv.opendata.params import utc_text
+from sgv.core.times import utc_text
 from sgv.public.tariffs import Price
 from sgv.public.view import ChargePoint, Installation
 

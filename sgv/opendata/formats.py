@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sgv.opendata.params import Filters, utc_text
+from sgv.core.times import utc_text
+from sgv.opendata.params import Filters
 from sgv.public.tariffs import Price
 from sgv.public.view import ChargePoint, Installation, LiveStatus
 

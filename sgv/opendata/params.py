@@ -6,11 +6,12 @@ a typo such as `updated-since` must not silently turn into a full download.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from flask import abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from sgv.core.times import utc_text
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees, min ≤ max"
 TIME_HELP = "an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
@@ -42,12 +43,6 @@ class Filters:
             "updated_since": utc_text(self.updated_since),
             "since": utc_text(self.since),
         }
-
-
-@lru_cache(maxsize=4096)  # exports repeat the same times (tariff boundaries, imports) often
-def utc_text(moment: datetime | None) -> str | None:
-    """Write a time as ISO 8601 UTC to the second, `Z`-suffixed, as every export does."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 class BoundingBox(fields.Field):

@@ -20,6 +20,7 @@ from psycopg.adapt import Loader
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
+from sgv.core.times import utc_sql
 from sgv.extensions import db
 from sgv.opendata.formats import price_object
 from sgv.public import view as public
@@ -80,7 +81,7 @@ def number(sql: str) -> str:
 
 def utc(sql: str) -> str:
     """Return SQL for a timestamp as a JSON string in UTC, to the second."""
-    return f"""'"' || to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '"'"""
+    return f"""'"' || {utc_sql(sql)} || '"'"""
 
 
 def array(item: str, order: str, present: str = "true") -> str:
