@@ -10,6 +10,11 @@ from collections.abc import Callable, Iterable
 from flask import Blueprint, Flask, g
 
 VERSIONS = ("2.2.1", "2.2", "2.1.1")  # highest first: the order of our preference
+# The modules SGV receives in every version, and requires a CPO to offer (Sender side):
+# the seed guide requires the CPO interface of both Locations and Tariffs (SPEC §3).
+MODULES = ("credentials", "locations", "tariffs")
+# The URL part that names a version SGV serves, e.g. /api/2.2.1/…
+VERSION_RULE = "/<any(" + ",".join(f"'{v}'" for v in VERSIONS) + "):version>"
 
 bp = Blueprint("ocpi", __name__, url_prefix="/api")
 

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 
 from sgv.core.times import utc_text
+from sgv.ocpi import MODULES, VERSIONS
 from sgv.ocpi.envelope import (
     NO_MATCHING_ENDPOINTS,
     UNABLE_TO_USE_CLIENT_API,
@@ -28,8 +29,6 @@ from sgv.ocpi.envelope import (
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_VERSIONS = ("2.2.1", "2.2", "2.1.1")  # our preference order, highest first
-REQUIRED_ENDPOINTS = ("credentials", "locations", "tariffs")
 ENCODINGS = ("base64", "raw")
 # 2.1.1 endpoints carry no role; a CPO's 2.1.1 modules are its Sender (CPO) interfaces,
 # so they are stored under SENDER and looked up the same way in every version.
@@ -328,7 +327,7 @@ def negotiate(
     token: str,
     *,
     timeout: float,
-    required: tuple[str, ...] = REQUIRED_ENDPOINTS,
+    required: tuple[str, ...] = MODULES,
     correlation_id: str | None = None,
 ) -> Negotiation:
     """Find the highest common version at a CPO and check it offers the required endpoints."""
@@ -345,11 +344,11 @@ def negotiate(
             correlation_id=correlation_id,
         )
         offered = offered_versions(listing.data, versions_url)
-        version = next((v for v in SUPPORTED_VERSIONS if v in offered), None)
+        version = next((v for v in VERSIONS if v in offered), None)
         if version is None:
             raise NoCommonVersion(
                 f"GET {versions_url}: the CPO offers {', '.join(offered) or 'no version'}; "
-                f"SGV speaks {', '.join(SUPPORTED_VERSIONS)}",
+                f"SGV speaks {', '.join(VERSIONS)}",
                 url=versions_url,
                 offered=list(offered),
             )

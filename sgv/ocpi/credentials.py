@@ -3,14 +3,14 @@
 from flask import g
 
 from sgv.extensions import db
-from sgv.ocpi import bp
+from sgv.ocpi import VERSION_RULE, bp
 from sgv.ocpi.auth import authenticate
 from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError, ocpi_response
 from sgv.ocpi.payload import json_body, load
 from sgv.ocpi.registration import our_credentials, register, unregister, update
 from sgv.ocpi.schemas import load_credentials
 
-URL = "/<any('2.2.1','2.2','2.1.1'):version>/credentials"
+URL = VERSION_RULE + "/credentials"
 
 
 def registered_party():

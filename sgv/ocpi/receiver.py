@@ -12,18 +12,17 @@ from sgv.ingest import locations as ingest
 from sgv.ingest import tariffs as ingest_tariffs
 from sgv.ingest.fast import fits_one_statement
 from sgv.models import Party
-from sgv.ocpi import bp
+from sgv.ocpi import VERSION_RULE, bp
 from sgv.ocpi.auth import authenticate
 from sgv.ocpi.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError, ocpi_response
 from sgv.ocpi.envelope import ocpi_timestamp as timestamp
 from sgv.ocpi.payload import json_body, load, peek_json
 from sgv.ocpi.schemas import load_connector, load_evse, load_location, load_tariff
 
-VERSION = "/<any('2.2.1','2.2','2.1.1'):version>"
-LOCATION = VERSION + "/locations/<cc>/<pid>/<location_id>"
+LOCATION = VERSION_RULE + "/locations/<cc>/<pid>/<location_id>"
 EVSE = LOCATION + "/<evse_uid>"
 CONNECTOR = EVSE + "/<connector_id>"
-TARIFF = VERSION + "/tariffs/<cc>/<pid>/<tariff_id>"
+TARIFF = VERSION_RULE + "/tariffs/<cc>/<pid>/<tariff_id>"
 MAX_ID = 39  # the real SGV's limit; OCPI says 36
 
 

@@ -2,11 +2,9 @@
 
 from flask import current_app, g
 
-from sgv.ocpi import VERSIONS, bp
+from sgv.ocpi import MODULES, VERSION_RULE, VERSIONS, bp
 from sgv.ocpi.auth import authenticate
 from sgv.ocpi.envelope import ocpi_response
-
-MODULES = ("credentials", "locations", "tariffs")
 
 
 def public_url(*segments: str) -> str:
@@ -33,7 +31,7 @@ def list_versions():
     return ocpi_response([{"version": v, "url": public_url("api", v)} for v in VERSIONS])
 
 
-@bp.get("/<any('2.2.1','2.2','2.1.1'):version>")
+@bp.get(VERSION_RULE)
 def show_version():
     """Give the details of one version: the module endpoints."""
     authenticate(allow_token_a=True)
