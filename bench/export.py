@@ -39,7 +39,7 @@ from sqlalchemy import text
 
 from sgv import create_app
 from sgv.extensions import cache, db
-from sgv.registry.importer import import_register
+from sgv.registry import import_register
 
 EXPORTS = [
     "installations.json",

@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from sgv import create_app
 from sgv.extensions import db
-from sgv.registry.importer import import_register
+from sgv.registry import import_register
 
 TARGET = 5000  # rows/s, the floor
 

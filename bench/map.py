@@ -44,7 +44,7 @@ from sgv import create_app
 from sgv.extensions import cache, db
 from sgv.models import ChargePoint, Installation, Party
 from sgv.ocpi.tokens import digest, new_token
-from sgv.registry.importer import import_register
+from sgv.registry import import_register
 from sgv.registry.rows import COLUMNS
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"

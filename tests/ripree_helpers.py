@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from sgv.extensions import db
-from sgv.registry.importer import RegisterError, import_register
+from sgv.registry import RegisterError, import_register
 from sgv.registry.rows import COLUMNS
 
 MADRID = {

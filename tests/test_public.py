@@ -231,7 +231,7 @@ def test_a_site_whose_evses_are_all_removed_is_not_marked_live(world, client):
 
 def test_register_import_matches_locations_pushed_before_it(committed_app, tmp_path):
     from sgv.core import dataversion
-    from sgv.registry.importer import import_register
+    from sgv.registry import import_register
     from tests.ripree_helpers import MADRID, write_csv
 
     client = committed_app.test_client()

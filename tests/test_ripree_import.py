@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from sgv.extensions import db
-from sgv.registry.importer import import_register
+from sgv.registry import import_register
 from tests.ripree_helpers import (
     MADRID,
     PALMA,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from sgv.registry import MAX_PROBLEMS, RegisterError, import_register
 from sgv.registry.files import geojson_rows
-from sgv.registry.importer import MAX_PROBLEMS, RegisterError, import_register
 from sgv.registry.rows import COLUMNS, OUTSIDE_SPAIN
 from tests.ripree_helpers import MADRID, PALMA, REGISTER, problems_in, write_csv, write_geojson
 

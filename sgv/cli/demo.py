@@ -6,7 +6,7 @@ from sgv.cli.output import OperatorGroup, emit, fail, json_option
 from sgv.demo.cpo import DemoError
 from sgv.demo.load import LoadReport, load
 from sgv.demo.simulate import SimulationReport, simulate
-from sgv.registry.importer import RegisterError
+from sgv.registry import RegisterError
 
 demo = OperatorGroup("demo", help="Load the demo data and keep its live data changing.")
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
 from sgv.core import dataversion
 from sgv.extensions import db
-from sgv.registry.importer import ImportReport, RegisterError, import_register
+from sgv.registry import ImportReport, RegisterError, import_register
 
 ripree = OperatorGroup(
     "ripree", help="Load RIPREE, the register of public charge points (SPEC §7)."

@@ -38,7 +38,7 @@ from sgv.models import Party
 from sgv.ocpi.envelope import ocpi_timestamp
 from sgv.ocpi.registration import issue_token_a
 from sgv.parties.lifecycle import audit, find_party, transition
-from sgv.registry.importer import import_register
+from sgv.registry import import_register
 
 ACTOR = "demo"  # the audit log's actor for everything the demo does
 PROFILES = (

@@ -7,16 +7,10 @@ INSERT … ON CONFLICT, which would draw a sequence value for every existing row
 every re-import.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from sqlalchemy import Connection, text
 
+from sgv.registry.report import ImportReport
 from sgv.registry.rows import RowProblem, place
-
-if TYPE_CHECKING:
-    from sgv.registry.importer import ImportReport
 
 MISSING_SAMPLE = 20
 
