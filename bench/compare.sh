@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run one benchmark on a baseline commit and on this working tree, alternating, in one run,
+# so both sets of figures come from the same machine under the same load.
+#
+#   bench/compare.sh REV ROUNDS bench/export.py [its options]
+#
+# The baseline is checked out (detached) under /var/tmp/sgv-bench-baseline-REV, beside
+# nothing of this tree's; both run with this tree's virtualenv and PYTHONPATH pointing
+# at their own sources, so each imports its own `sgv`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -lt 3 ]; then
+  echo "usage: bench/compare.sh REV ROUNDS bench/SCRIPT.py [options]" >&2
+  exit 2
+fi
+rev=$(git -C "$ROOT" rev-parse --short "$1")
+rounds=$2
+script=$3
+shift 3
+python=${PYTHON:-$ROOT/.venv/bin/python}
+base=/var/tmp/sgv-bench-baseline-$rev
+if [ ! -d "$base" ]; then
+  git -C "$ROOT" worktree add --detach "$base" "$rev" >/dev/null
+fi
+for round in $(seq 1 "$rounds"); do
+  for tree in "$base" "$ROOT"; do
+    label=$([ "$tree" = "$ROOT" ] && echo "this tree" || echo "baseline $rev")
+    echo "=== round $round: $label: $script $*"
+    (cd "$tree" && PYTHONPATH="$tree" "$python" "$tree/$script" "$@")
+  done
+done
