@@ -11,14 +11,12 @@ from jinja2 import TemplateNotFound
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Rejection
 from sgv.ocpi import envelope
 
 OBJECT_IDS = ("location_id", "evse_uid", "connector_id", "tariff_id")
-
-# HTTP status → OCPI status_code for errors raised outside the OCPI views (SPEC §3).
-OCPI_CODES = {400: envelope.INVALID_PARAMETERS, 413: envelope.INVALID_PARAMETERS}
 
 
 def audience() -> str:
@@ -35,7 +33,7 @@ def http_error(error: HTTPException) -> Response | tuple:
     code = error.code or 500
     kind = audience()
     if kind == "ocpi":
-        status_code = envelope.SERVER_ERROR if code >= 500 else OCPI_CODES.get(code, 2000)
+        status_code = envelope.http_error_code(code)
         record_rejection(code, status_code, error.description)
         return envelope.ocpi_response(
             http_status=code, status_code=status_code, message=error.description
@@ -81,11 +79,14 @@ def record_rejection(http_status: int, status_code: int, reason: str) -> None:
         current_app.logger.exception("Could not record a rejection for party %s", party_key)
 
 
-def ocpi_error(error: envelope.OcpiError) -> Response:
-    """Answer a refused OCPI request with its envelope, recording it for the CPO."""
-    record_rejection(error.http_status, error.status_code, error.message)
+def refused(error: Refused) -> Response | tuple:
+    """Answer a refused OCPI request as SPEC §3's table says, recording it for the CPO."""
+    if audience() != "ocpi":
+        return unexpected_error(error)  # no service refuses outside the OCPI views
+    http_status, status_code = envelope.REFUSALS[error.kind]
+    record_rejection(http_status, status_code, error.message)
     return envelope.ocpi_response(
-        http_status=error.http_status, status_code=error.status_code, message=error.message
+        http_status=http_status, status_code=status_code, message=error.message
     )
 
 
@@ -111,6 +112,6 @@ def echo_message_ids(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Install the error handlers and the OCPI message-id echo."""
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(envelope.OcpiError, ocpi_error)
+    app.register_error_handler(Refused, refused)
     app.register_error_handler(Exception, unexpected_error)
     app.after_request(echo_message_ids)

@@ -16,9 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sgv.cli.arguments import existing_party
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
+from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import CheckRun, Party
-from sgv.ocpi.envelope import OcpiError
 from sgv.ocpi.registration import renew
 from sgv.quality.check import label, parties_to_check, run_checks
 from sgv.quality.coverage import coverage
@@ -138,7 +138,7 @@ def renew_tokens_command(days: int, as_json: bool) -> None:
         identity = {"country_code": party.country_code, "party_id": party.party_id}
         try:
             issued = renew(party, actor="system")
-        except OcpiError as error:
+        except Refused as error:
             db.session.rollback()
             failed.append({**identity, "error": error.message})
             continue

@@ -5,9 +5,9 @@ import click
 from sgv.cli.arguments import existing_party, operator, party_identity
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
 from sgv.core import dataversion
+from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import ChargePoint, Installation, Party
-from sgv.ocpi.envelope import OcpiError
 from sgv.ocpi.registration import issue_token_a, renew
 from sgv.ocpi.versions import public_url
 from sgv.parties import report as party_report
@@ -164,7 +164,7 @@ def renew_command(country, party, as_json):
     record = existing_party(country, party, as_json)
     try:
         issued = renew(record, actor=operator())
-    except OcpiError as error:
+    except Refused as error:
         fail(f"renewal failed, the current token stays valid: {error.message}", as_json)
     db.session.commit()
     emit(

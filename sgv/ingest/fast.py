@@ -3,7 +3,7 @@
 A new Location is inserted with its EVSEs and connectors in one statement (the inventory
 a CPO pushes when it integrates), and a PATCH of an EVSE's own fields (its status, above
 all) is one statement touching two rows, run without a transaction around it. Both
-follow exactly the rules of sgv/ingest_rules.py, like the general path in ingest.py.
+follow exactly the rules of ingest/rules.py, like the general path in ingest/locations.py.
 """
 
 import json
@@ -25,11 +25,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from sgv.core.refusals import Kind, Refused
+from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.ingest import matching
 from sgv.ingest.rules import Outcome, connector_row, evse_row, location_row
 from sgv.models import Connector, Evse, Location, Party
-from sgv.ocpi.envelope import UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
 
 
 def _records(name: str, table: Table, names: list[str], *extra: ColumnClause) -> Any:
@@ -40,7 +41,7 @@ def _records(name: str, table: Table, names: list[str], *extra: ColumnClause) ->
     return rows.table_valued(*columns).render_derived(name=f"{name}_rows", with_types=True)
 
 
-# The columns the row builders of sgv/ingest_rules.py fill, asked of the builders themselves
+# The columns the row builders of ingest/rules.py fill, asked of the builders themselves
 # so that the statement follows them.
 LOCATION_KEYS = ["party_fk", "country_code", "party_id", "location_id", "warnings"] + list(
     location_row({}, {"coordinates": {"latitude": 0, "longitude": 0}, "last_updated": 0})
@@ -193,13 +194,13 @@ def patch_evse_fields(
             "cleared": [k for k, v in raw.items() if v is None],
             "status": data.get("status"),
             "moment": moment,
-            "stamp": ocpi_timestamp(moment),
+            "stamp": utc_text(moment),
         },
     ).first()
     if found is None:
-        raise OcpiError(404, UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
+        raise Refused(Kind.UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
     if found.evse_pk is None:
-        raise OcpiError(
-            404, UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
+        raise Refused(
+            Kind.UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
         )
     return Outcome.UPDATED if found.applied else Outcome.STALE

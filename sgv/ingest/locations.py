@@ -5,16 +5,24 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 `last_updated` rule is judged against what the previous push committed.
 """
 
+from sgv.core.refusals import Kind, Refused
+from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.ingest import matching
 from sgv.ingest.fast import create_location, fits_one_statement, patch_evse_fields
+from sgv.ingest.lookup import (
+    find_connector,
+    find_evse,
+    require_connector,
+    require_evse,
+    require_location,
+)
 from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this module's API)
     CONNECTOR_COLUMNS,
     LOCATION_COLUMNS,
     Outcome,
     connector_row,
     evse_row,
-    find_owned,
     location_row,
     merged,
     point,
@@ -26,53 +34,6 @@ from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     without,
 )
 from sgv.models import Connector, Evse, Location, Party
-from sgv.ocpi.envelope import INVALID_PARAMETERS, UNKNOWN_LOCATION, OcpiError, ocpi_timestamp
-
-
-def find_location(party: Party, location_id: str, *, lock: bool = False) -> Location | None:
-    """Return the party's location with this id (case-insensitive), locked if asked."""
-    return find_owned(Location, Location.location_id, party, location_id, lock=lock)
-
-
-def require_location(party: Party, location_id: str, *, lock: bool = False) -> Location:
-    """Return the location or answer 404/2003."""
-    location = find_location(party, location_id, lock=lock)
-    if location is None:
-        raise OcpiError(404, UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
-    return location
-
-
-def find_evse(location: Location, evse_uid: str) -> Evse | None:
-    """Return the location's EVSE with this uid (case-insensitive)."""
-    return next((e for e in location.evses if e.uid.lower() == evse_uid.lower()), None)
-
-
-def require_evse(location: Location, evse_uid: str) -> Evse:
-    """Return the EVSE or answer 404/2003."""
-    evse = find_evse(location, evse_uid)
-    if evse is None:
-        raise OcpiError(
-            404, UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location.location_id}'"
-        )
-    return evse
-
-
-def find_connector(evse: Evse, connector_id: str) -> Connector | None:
-    """Return the EVSE's connector with this id (case-insensitive)."""
-    return next(
-        (c for c in evse.connectors if c.connector_id.lower() == connector_id.lower()), None
-    )
-
-
-def require_connector(evse: Evse, connector_id: str) -> Connector:
-    """Return the connector or answer 404/2003."""
-    connector = find_connector(evse, connector_id)
-    if connector is None:
-        raise OcpiError(
-            404, UNKNOWN_LOCATION, f"Unknown connector '{connector_id}' in EVSE '{evse.uid}'"
-        )
-    return connector
-
 
 # --- locations -----------------------------------------------------------------------
 
@@ -144,7 +105,7 @@ def replace_evses(location: Location, raws: list[dict], evses: list[dict]) -> No
             evse.data = {
                 **evse.data,
                 "status": "REMOVED",
-                "last_updated": ocpi_timestamp(location.last_updated),
+                "last_updated": utc_text(location.last_updated),
             }
 
 
@@ -244,9 +205,8 @@ def merge_connectors(evse: Evse, raws: list[dict], connectors: list[dict], parti
         connector = find_connector(evse, data["id"])
         if connector is None:
             if partial and not {"standard", "last_updated"} <= data.keys():
-                raise OcpiError(
-                    400,
-                    INVALID_PARAMETERS,
+                raise Refused(
+                    Kind.INVALID,
                     f"connectors: unknown connector '{data['id']}': PUT it first",
                 )
             connector = Connector(connector_id=data["id"], data={})

@@ -11,9 +11,10 @@ from typing import Any
 from geoalchemy2 import WKTElement
 from sqlalchemy import func
 
+from sgv.core.refusals import Kind, Refused
+from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.models import Evse, Location, Tariff
-from sgv.ocpi.envelope import INVALID_PARAMETERS, OcpiError, ocpi_timestamp
 
 
 class Outcome(enum.Enum):
@@ -32,9 +33,7 @@ def stale(incoming: datetime, stored: datetime | None) -> bool:
 def same_id(field: str, in_body: Any, in_url: str) -> None:
     """Refuse a body whose id differs from the URL's (CiString: case-insensitive)."""
     if in_body is not None and str(in_body).lower() != in_url.lower():
-        raise OcpiError(
-            400, INVALID_PARAMETERS, f"{field}: '{in_body}' does not match the URL ('{in_url}')"
-        )
+        raise Refused(Kind.INVALID, f"{field}: '{in_body}' does not match the URL ('{in_url}')")
 
 
 def without(raw: dict, *keys: str) -> dict:
@@ -143,7 +142,7 @@ def unique_ids(kind: str, key: str, items: list[dict]) -> None:
     for item in items:
         value = str(item[key]).lower()
         if value in seen:
-            raise OcpiError(400, INVALID_PARAMETERS, f"{kind}: '{item[key]}' appears twice")
+            raise Refused(Kind.INVALID, f"{kind}: '{item[key]}' appears twice")
         seen.add(value)
 
 
@@ -151,4 +150,4 @@ def propagate(parent: Location | Evse, moment: datetime) -> None:
     """Carry a child's newer last_updated up to its parent (OCPI 2.2.1 §8.3.1.1)."""
     if moment > parent.last_updated:
         parent.last_updated = moment
-        parent.data = {**parent.data, "last_updated": ocpi_timestamp(moment)}
+        parent.data = {**parent.data, "last_updated": utc_text(moment)}

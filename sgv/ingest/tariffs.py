@@ -1,9 +1,9 @@
 """Apply CPO pushes to tariffs (SPEC §3, tariffs): PUT, PATCH (every version), DELETE."""
 
+from sgv.core.refusals import Kind, Refused
 from sgv.extensions import db
 from sgv.ingest.rules import Outcome, find_owned, merged, same_id, stale, without
 from sgv.models import Party, Tariff
-from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
 
 
 def find_tariff(party: Party, tariff_id: str, *, lock: bool = False) -> Tariff | None:
@@ -12,10 +12,10 @@ def find_tariff(party: Party, tariff_id: str, *, lock: bool = False) -> Tariff |
 
 
 def require_tariff(party: Party, tariff_id: str, *, lock: bool = False) -> Tariff:
-    """Return the tariff or answer 404/2000 (SPEC §3: unknown tariff)."""
+    """Return the tariff or refuse it as unknown (SPEC §3: 404/2000)."""
     tariff = find_tariff(party, tariff_id, lock=lock)
     if tariff is None:
-        raise OcpiError(404, CLIENT_ERROR, f"Unknown tariff '{tariff_id}'")
+        raise Refused(Kind.UNKNOWN_TARIFF, f"Unknown tariff '{tariff_id}'")
     return tariff
 
 
@@ -68,6 +68,6 @@ def delete_tariff(party: Party, tariff_id: str) -> None:
     """Delete a tariff; an unknown one gets 405, as the real SGV answers."""
     tariff = find_tariff(party, tariff_id, lock=True)
     if tariff is None:
-        raise OcpiError(405, CLIENT_ERROR, f"Unknown tariff '{tariff_id}': nothing to delete")
+        raise Refused(Kind.NOTHING_TO_DELETE, f"Unknown tariff '{tariff_id}': nothing to delete")
     db.session.delete(tariff)
     db.session.flush()

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from flask import g, request
 from sqlalchemy import ARRAY, Row, String, any_, bindparam, or_, select
 
+from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Party
-from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
+from sgv.ocpi.envelope import ProtocolKind
 from sgv.ocpi.tokens import candidates, digest
 
 # Only what the views need, in one query for both token forms: this runs on every push,
@@ -41,19 +42,22 @@ def authenticate(*, allow_token_a: bool) -> Row:
             if hmac.compare_digest(party.token_c_digest or "", hashed):
                 expiry = party.token_c_expires_at
                 if expiry is not None and expiry <= datetime.now(UTC):
-                    raise OcpiError(401, CLIENT_ERROR, "Token expired: renew the credentials")
+                    raise Refused(
+                        ProtocolKind.UNAUTHENTICATED, "Token expired: renew the credentials"
+                    )
                 return _caller(party, token, "C")
             if hmac.compare_digest(party.token_a_digest or "", hashed):
                 if not allow_token_a:
-                    raise OcpiError(
-                        401,
-                        CLIENT_ERROR,
+                    raise Refused(
+                        ProtocolKind.UNAUTHENTICATED,
                         "TOKEN_A only opens the versions and credentials modules",
                     )
                 return _caller(party, token, "A")
     if not header:
-        raise OcpiError(401, CLIENT_ERROR, "Missing Authorization header ('Token <token>')")
-    raise OcpiError(401, CLIENT_ERROR, "Unknown token")
+        raise Refused(
+            ProtocolKind.UNAUTHENTICATED, "Missing Authorization header ('Token <token>')"
+        )
+    raise Refused(ProtocolKind.UNAUTHENTICATED, "Unknown token")
 
 
 def _caller(party: Row, token: str, kind: str) -> Row:

@@ -2,10 +2,11 @@
 
 from flask import g
 
+from sgv.core.refusals import Kind, Refused
 from sgv.extensions import db
 from sgv.ocpi import VERSION_RULE, bp
 from sgv.ocpi.auth import authenticate
-from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError, ocpi_response
+from sgv.ocpi.envelope import ocpi_response
 from sgv.ocpi.payload import json_body, load
 from sgv.ocpi.registration import our_credentials, register, unregister, update
 from sgv.ocpi.schemas import load_credentials
@@ -17,7 +18,7 @@ def registered_party():
     """Authenticate a CPO that must already be registered (TOKEN_C), else answer 405."""
     party = authenticate(allow_token_a=True)
     if g.token_kind != "C":
-        raise OcpiError(405, CLIENT_ERROR, "Not registered: POST your credentials first")
+        raise Refused(Kind.NOT_REGISTERED, "Not registered: POST your credentials first")
     return party
 
 
@@ -33,7 +34,7 @@ def post_credentials():
     """Register a CPO holding a TOKEN_A: call it back, then hand over TOKEN_C."""
     party = authenticate(allow_token_a=True)
     if g.token_kind != "A":
-        raise OcpiError(405, CLIENT_ERROR, "Already registered: use PUT to update credentials")
+        raise Refused(Kind.ALREADY_REGISTERED, "Already registered: use PUT to update credentials")
     credentials = load(load_credentials, json_body())
     issued = register(party, g.token, credentials.data)
     db.session.commit()

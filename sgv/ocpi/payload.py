@@ -7,7 +7,8 @@ from typing import Any
 from flask import current_app, g, request
 from marshmallow import ValidationError
 
-from sgv.ocpi.envelope import INVALID_PARAMETERS, OcpiError
+from sgv.core.refusals import Kind, Refused
+from sgv.ocpi.envelope import ProtocolKind
 from sgv.ocpi.schemas import LoadResult, describe
 
 BODY = "sgv.json_body"  # the parsed body, kept with the request (g may outlive it in tests)
@@ -28,7 +29,7 @@ def json_body() -> Any:
         try:
             request.environ[BODY] = json.loads(raw, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as error:
-            raise OcpiError(400, INVALID_PARAMETERS, f"Body is not valid JSON: {error}") from None
+            raise Refused(ProtocolKind.NOT_JSON, f"Body is not valid JSON: {error}") from None
     return request.environ[BODY]
 
 
@@ -43,7 +44,7 @@ def peek_json() -> Any:
         return None
     try:
         return json_body()
-    except OcpiError:
+    except Refused:
         return None
 
 
@@ -52,4 +53,4 @@ def load(loader: Callable[..., LoadResult], body: Any, **options: Any) -> LoadRe
     try:
         return loader(g.ocpi_version, body, **options)
     except ValidationError as error:
-        raise OcpiError(400, INVALID_PARAMETERS, describe(error)) from None
+        raise Refused(Kind.INVALID, describe(error)) from None

@@ -1,20 +1,22 @@
 """The locations and tariffs modules: what a CPO pushes (SPEC §3).
 
 Each write view: authenticate → load the body with the version's schema → apply →
-commit once → answer. Any refusal raises OcpiError before the commit.
+commit once → answer. Any refusal raises Refused before the commit.
 """
 
 from datetime import UTC, datetime
 
 from sgv.core import dataversion
+from sgv.core.refusals import Kind, Refused
 from sgv.extensions import autocommit_session
 from sgv.ingest import locations as ingest
+from sgv.ingest import lookup
 from sgv.ingest import tariffs as ingest_tariffs
 from sgv.ingest.fast import fits_one_statement
 from sgv.models import Party
 from sgv.ocpi import VERSION_RULE, bp
 from sgv.ocpi.auth import authenticate
-from sgv.ocpi.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError, ocpi_response
+from sgv.ocpi.envelope import ProtocolKind, ocpi_response
 from sgv.ocpi.envelope import ocpi_timestamp as timestamp
 from sgv.ocpi.payload import json_body, load, peek_json
 from sgv.ocpi.schemas import load_connector, load_evse, load_location, load_tariff
@@ -30,14 +32,13 @@ def module_party(cc: str, pid: str, **ids: str) -> Party:
     """Authenticate with TOKEN_C and refuse URLs of another party (403) or overlong ids."""
     party = authenticate(allow_token_a=False)
     if cc.upper() != party.country_code or pid.upper() != party.party_id:
-        raise OcpiError(
-            403,
-            CLIENT_ERROR,
+        raise Refused(
+            ProtocolKind.NOT_YOUR_PARTY,
             f"{cc}/{pid} is not your party: you push as {party.country_code}/{party.party_id}",
         )
     for name, value in ids.items():
         if len(value) > MAX_ID:
-            raise OcpiError(400, INVALID_PARAMETERS, f"{name}: longer than {MAX_ID} characters")
+            raise Refused(Kind.INVALID, f"{name}: longer than {MAX_ID} characters")
     return party
 
 
@@ -78,7 +79,7 @@ BOTH = (dataversion.STATIC, dataversion.DYNAMIC)
 def get_location(cc: str, pid: str, location_id: str):
     """Return a stored Location with its EVSEs, as the CPO pushed it."""
     party = module_party(cc, pid, location_id=location_id)
-    return ocpi_response(ingest.location_document(ingest.require_location(party, location_id)))
+    return ocpi_response(ingest.location_document(lookup.require_location(party, location_id)))
 
 
 @bp.put(LOCATION)
@@ -103,8 +104,8 @@ def patch_location(cc: str, pid: str, location_id: str):
 def get_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     """Return a stored EVSE with its connectors."""
     party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
-    location = ingest.require_location(party, location_id)
-    return ocpi_response(ingest.evse_document(ingest.require_evse(location, evse_uid)))
+    location = lookup.require_location(party, location_id)
+    return ocpi_response(ingest.evse_document(lookup.require_evse(location, evse_uid)))
 
 
 @bp.put(EVSE)
@@ -135,8 +136,8 @@ def get_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_
     party = module_party(
         cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
     )
-    evse = ingest.require_evse(ingest.require_location(party, location_id), evse_uid)
-    return ocpi_response(dict(ingest.require_connector(evse, connector_id).data))
+    evse = lookup.require_evse(lookup.require_location(party, location_id), evse_uid)
+    return ocpi_response(dict(lookup.require_connector(evse, connector_id).data))
 
 
 @bp.put(CONNECTOR)

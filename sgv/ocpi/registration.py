@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
+from sgv.core.refusals import Kind, Refused
 from sgv.models import Party
 from sgv.ocpi import client
-from sgv.ocpi.envelope import CLIENT_ERROR, OcpiError
 from sgv.ocpi.tokens import digest, new_token
 from sgv.ocpi.versions import public_url
 from sgv.parties.lifecycle import audit, locked, transition
@@ -52,7 +52,7 @@ def our_credentials(version: str, token: str) -> dict:
 
 
 def own_cpo_role(party: Party, credentials: dict) -> None:
-    """Refuse credentials that do not name this CPO among their CPO roles (405, SPEC §3)."""
+    """Refuse credentials that do not name this CPO among their CPO roles (SPEC §3)."""
     for role in credentials.get("roles", []):
         if (
             role.get("role") == "CPO"
@@ -63,16 +63,15 @@ def own_cpo_role(party: Party, credentials: dict) -> None:
     named = ", ".join(
         f"{r.get('country_code')}*{r.get('party_id')}" for r in credentials.get("roles", [])
     )
-    raise OcpiError(
-        405,
-        CLIENT_ERROR,
+    raise Refused(
+        Kind.NOT_CREATED,
         f"Party {named or '(none)'} is not created on the platform for this token: "
         f"the token was issued to {party.country_code}*{party.party_id} (role CPO)",
     )
 
 
 def negotiate(credentials: dict) -> client.Negotiation:
-    """Call the CPO back with its TOKEN_B; CPO failures become OCPI 3001/3002/3003."""
+    """Call the CPO back with its TOKEN_B; a CPO failure refuses the credentials."""
     try:
         return client.negotiate(
             credentials["url"],
@@ -80,7 +79,7 @@ def negotiate(credentials: dict) -> client.Negotiation:
             timeout=current_app.config["HTTP_TIMEOUT"],
         )
     except client.CpoError as error:
-        raise OcpiError(400, error.status_code, str(error)) from error
+        raise Refused(error.kind, str(error)) from error
 
 
 def store_connection(party: Party, credentials: dict, deal: client.Negotiation) -> str:
@@ -103,7 +102,7 @@ def register(party: Party, token_a: str, credentials: dict) -> Issued:
     deal = negotiate(credentials)  # outbound HTTP before any lock or write
     party = locked(party)
     if party.token_a_digest != digest(token_a):
-        raise OcpiError(405, CLIENT_ERROR, "Already registered: use PUT to update credentials")
+        raise Refused(Kind.ALREADY_REGISTERED, "Already registered: use PUT to update credentials")
     token_c = store_connection(party, credentials, deal)
     party.token_a_digest = None
     party.registered_at = datetime.now(UTC)
@@ -156,7 +155,7 @@ def renew(party: Party, *, actor: str) -> Issued:
     """
     url = client.endpoint_url(party.endpoints or {}, "credentials")
     if not party.token_b or not url:
-        raise OcpiError(405, CLIENT_ERROR, "Not registered: nothing to renew")
+        raise Refused(Kind.NOT_REGISTERED, "Not registered: nothing to renew")
     token_c = new_token()
     try:
         theirs = client.put_credentials(
@@ -168,7 +167,7 @@ def renew(party: Party, *, actor: str) -> Issued:
             timeout=current_app.config["HTTP_TIMEOUT"],
         )
     except client.CpoError as error:
-        raise OcpiError(400, error.status_code, str(error)) from error
+        raise Refused(error.kind, str(error)) from error
     party = locked(party)
     party.token_c_digest = digest(token_c)
     party.token_c_expires_at = datetime.now(UTC) + timedelta(days=current_app.config["TOKEN_DAYS"])

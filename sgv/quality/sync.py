@@ -18,11 +18,12 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
+from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.ingest import locations as ingest
 from sgv.ingest import tariffs as ingest_tariffs
 from sgv.models import Evse, Location, Party, Tariff
-from sgv.ocpi.envelope import OcpiError, ocpi_timestamp
+from sgv.ocpi.envelope import ocpi_timestamp
 from sgv.quality.pull import Pulled, Valid
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$", re.I
 )
 CHUNK = 500  # ids per preloading query
-REFUSED = (OcpiError, IntegrityError, DataError)
+REFUSED = (Refused, IntegrityError, DataError)
 
 
 @dataclass
