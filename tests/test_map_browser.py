@@ -62,7 +62,8 @@ def build_world(app) -> None:
         args=["sgv", "cpo", "revoke", "ES", "XYZ", "--reason", "t"]
     )
     assert result.exit_code == 0, result.output
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")

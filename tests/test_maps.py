@@ -21,7 +21,8 @@ MARKUP = '<img src=x onerror="alert(1)">Plaza & "Sol"'
 def register(*args, **kwargs) -> None:
     """Add a RIPREE installation and bump the static version, as `ripree import` does."""
     add_installation(*args, **kwargs)
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
 
 
 def cli(app, *args: str) -> None:
@@ -185,7 +186,8 @@ def test_sites_json_is_cached_by_the_static_version_only(world, client):
     push_status(client, world, "CHARGING", "2030-01-01T10:00:00Z")  # bumps the dynamic version
     add_installation("INST3", name="Nueva")  # committed, but no static bump yet
     assert client.get("/map/sites.json").headers["ETag"] == tag
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
     response = client.get("/map/sites.json")
     assert response.headers["ETag"] != tag and "INST3" in ids_of(client, response.json)
 
@@ -246,7 +248,8 @@ def test_live_json_follows_each_push(app, world, client):
 
 def test_detail_json_has_register_data_status_and_prices(world, client):
     db.session.execute(db.update(Party).values(phone="+34 900 000 000"))
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
     detail = client.get("/map/installations/INST1.json").json
     assert detail["name"] == "Plaza Mayor" and detail["operator"]["phone"] == "+34 900 000 000"
     assert detail["live"] is True and detail["price_from"] == 0.45
@@ -266,7 +269,8 @@ def test_detail_json_has_register_data_status_and_prices(world, client):
 
 def test_installation_page_shows_what_spec_8_lists(world, client):
     db.session.execute(db.update(Party).values(phone="+34 900 000 000"))
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
     html = client.get("/installations/INST1").get_data(as_text=True)
     for text in ("Plaza Mayor", "Calle Mayor 1, 28013 Madrid (Madrid)", "Operador ABC",
                  'href="tel:+34900000000"', "Abierto 24 horas", "ES*ABC*E1", "150 kW",
@@ -286,7 +290,8 @@ def test_site_without_live_data_shows_a_neutral_note_and_no_status(world, client
 
 def test_unknown_status_shows_a_neutral_note_not_the_status(world, client):
     db.session.execute(db.update(Party).values(unknown_since=datetime.now(UTC)))
-    dataversion.commit(dataversion.DYNAMIC)
+    dataversion.touch(dataversion.DYNAMIC)
+    db.session.commit()
     html = client.get("/installations/INST1").get_data(as_text=True)
     assert html.count("Estado en tiempo real no disponible ahora.") == 2
     assert "actualizado hace" not in html

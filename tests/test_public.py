@@ -241,7 +241,8 @@ def test_register_import_matches_locations_pushed_before_it(committed_app, tmp_p
     client.put("/api/2.2.1/locations/ES/IBD/ES-MAD-0001", json=body, headers=headers(token))
 
     import_register(write_csv(tmp_path / "r.csv", [MADRID]))
-    dataversion.commit(dataversion.STATIC)
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
 
     site = public.installation("ES-MAD-0001")
     assert site.has_live_data

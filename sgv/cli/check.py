@@ -6,7 +6,6 @@ non-zero only when it could not run (database down, unknown CPO, bad arguments).
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -16,13 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sgv.cli.arguments import existing_party
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
-from sgv.core.refusals import Refused
 from sgv.extensions import db
-from sgv.models import CheckRun, Party
-from sgv.ocpi.registration import renew
-from sgv.quality.check import label, parties_to_check, run_checks
+from sgv.quality.check import label, parties_to_check, run_checks, run_summary
 from sgv.quality.coverage import coverage
 from sgv.quality.report import breaches, policy
+from sgv.quality.tokens import renew_due
 
 check = OperatorGroup("check", help="Run the data-quality check, renew tokens, report coverage.")
 
@@ -40,26 +37,6 @@ def needs_database(command: Callable[..., None]) -> Callable[..., None]:
             fail(f"could not run, database unavailable: {reason}", kwargs.get("as_json", False))
 
     return wrapper
-
-
-def run_summary(run: CheckRun, party: Party) -> dict:
-    """Return the JSON keys describing one check in `check run`."""
-    return {
-        "country_code": party.country_code,
-        "party_id": party.party_id,
-        "started_at": run.started_at,
-        "full_sync": run.full_sync,
-        "skipped": run.skipped,
-        "reachable": run.reachable,
-        "error": run.error,
-        "objects_returned": run.objects_returned,
-        "empty_answers": run.empty_answers,
-        "not_pushed": run.not_pushed,
-        "rejected": run.rejected,
-        "removed": (run.details or {}).get("removed_count", 0),
-        "consecutive_failures": party.consecutive_failures,
-        "unknown_since": party.unknown_since,
-    }
 
 
 def run_line(result: dict) -> str:
@@ -108,7 +85,7 @@ def run_command(country: str | None, party: str | None, due: bool, as_json: bool
             fail(f"{label(record)} is {record.state}: it has no OCPI connection", as_json)
         parties = [record]
     runs = run_checks(parties)
-    results = [run_summary(run, db.session.get(Party, run.party_fk)) for run in runs]
+    results = [run_summary(run) for run in runs]
     text = "\n".join(run_line(r) for r in results) or "No CPO to check."
     emit({"checks": results}, as_json, text)
 
@@ -123,27 +100,7 @@ def renew_tokens_command(days: int, as_json: bool) -> None:
     JSON keys: renewed (a list of country_code, party_id, token_c_expires_at) and
     failed (a list of country_code, party_id, error). Failures keep the current token.
     """
-    horizon = datetime.now(UTC) + timedelta(days=days)
-    due = db.session.scalars(
-        db.select(Party)
-        .where(
-            Party.token_c_expires_at <= horizon,
-            Party.token_b.is_not(None),
-            Party.state.in_(("registered", "live", "revoked")),
-        )
-        .order_by(Party.token_c_expires_at)
-    ).all()
-    renewed, failed = [], []
-    for party in due:
-        identity = {"country_code": party.country_code, "party_id": party.party_id}
-        try:
-            issued = renew(party, actor="system")
-        except Refused as error:
-            db.session.rollback()
-            failed.append({**identity, "error": error.message})
-            continue
-        db.session.commit()
-        renewed.append({**identity, "token_c_expires_at": issued.party.token_c_expires_at})
+    renewed, failed = renew_due(days)
     lines = [f"renewed {r['country_code']}*{r['party_id']}" for r in renewed]
     lines += [f"FAILED {f['country_code']}*{f['party_id']}: {f['error']}" for f in failed]
     emit({"renewed": renewed, "failed": failed}, as_json, "\n".join(lines) or "Nothing to renew.")

@@ -4,14 +4,15 @@ import click
 
 from sgv.cli.arguments import existing_party, operator, party_identity
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
-from sgv.core import dataversion
 from sgv.core.refusals import Refused
 from sgv.extensions import db
-from sgv.models import ChargePoint, Installation, Party
+from sgv.models import Party
 from sgv.ocpi.registration import issue_token_a, renew
 from sgv.ocpi.versions import public_url
 from sgv.parties import report as party_report
-from sgv.parties.lifecycle import TransitionError, audit, find_party, transition
+from sgv.parties.admission import admit, listed_in_register, obliged_charge_points, roster
+from sgv.parties.lifecycle import TransitionError, find_party, transition
+from sgv.quality.coverage import OBLIGED_KW
 
 cpo = OperatorGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
 
@@ -44,37 +45,17 @@ def add_command(country, party, name, tax_id, phone, website, as_json):
     country, party = party_identity(country, party, as_json)
     if find_party(country, party) is not None:
         fail(f"CPO {country}*{party} already exists (see `flask sgv cpo show`)", as_json)
-    in_register = db.session.scalar(
-        db.select(Installation.id)
-        .where(
-            Installation.country_code == country,
-            Installation.party_id == party,
-            Installation.retired_at.is_(None),
-        )
-        .limit(1)
-    )
-    if in_register is None:
+    if not listed_in_register(country, party):
         fail(
             f"{country}*{party} has no installation in RIPREE: import the register first "
             "(`flask sgv ripree import FILE`)",
             as_json,
         )
-    record = Party(
-        country_code=country,
-        party_id=party,
-        name=name,
-        tax_id=tax_id,
-        phone=phone,
-        website=website,
-        state="created",
-        endpoints={},
-        roles=[],
+    record = admit(
+        country, party, name=name, tax_id=tax_id, phone=phone, website=website, actor=operator()
     )
-    db.session.add(record)
-    db.session.flush()
-    audit(record, "add", actor=operator(), to_state="created")
     token = issue_token_a(record, actor=operator())
-    dataversion.commit(dataversion.STATIC)  # its phone is public (static data)
+    db.session.commit()
     versions_url = public_url("api", "versions")
     result = {**summary(record), "token_a": token, "versions_url": versions_url}
     emit(
@@ -93,8 +74,7 @@ def list_command(as_json):
     JSON keys: cpos (a list of country_code, party_id, name, state, version,
     token_c_expires_at).
     """
-    parties = db.session.scalars(db.select(Party).order_by(Party.country_code, Party.party_id))
-    rows = [summary(p) for p in parties]
+    rows = [summary(p) for p in roster()]
     lines = [f"{r['country_code']}*{r['party_id']}  {r['state']:<12} {r['name']}" for r in rows]
     emit({"cpos": rows}, as_json, "\n".join(lines) or "No CPOs yet.")
 
@@ -111,7 +91,7 @@ def lifecycle_command(action: str, help_text: str, reason_option: str | None = N
             transition(record, action, actor=operator(), reason=reason)
         except TransitionError as error:
             fail(str(error), as_json)
-        dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)
+        db.session.commit()
         emit(
             summary(record),
             as_json,
@@ -175,9 +155,6 @@ def renew_command(country, party, as_json):
     )
 
 
-OBLIGATION_KW = 43  # Orden TED/445/2023: charge points of 43 kW or more must send live data
-
-
 @cpo.command("deregister")
 @click.argument("country")
 @click.argument("party")
@@ -189,20 +166,11 @@ def deregister_command(country, party, justification, as_json):
     JSON keys: country_code, party_id, name, state, version, token_c_expires_at.
     """
     record = existing_party(country, party, as_json)
-    obliged = db.session.scalar(
-        db.select(db.func.count(ChargePoint.id))
-        .join(Installation)
-        .where(
-            Installation.country_code == record.country_code,
-            Installation.party_id == record.party_id,
-            Installation.retired_at.is_(None),
-            ChargePoint.max_power_kw >= OBLIGATION_KW,
-        )
-    )
+    obliged = obliged_charge_points(record)
     if obliged and not justification:
         fail(
             f"{record.country_code}*{record.party_id} has {obliged} charge points of "
-            f"{OBLIGATION_KW} kW or more and must send live data: give --justification",
+            f"{OBLIGED_KW} kW or more and must send live data: give --justification",
             as_json,
         )
     try:
@@ -215,7 +183,7 @@ def deregister_command(country, party, justification, as_json):
         )
     except TransitionError as error:
         fail(str(error), as_json)
-    dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)
+    db.session.commit()
     emit(
         summary(record), as_json, f"{record.country_code}*{record.party_id} is now {record.state}."
     )

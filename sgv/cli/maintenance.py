@@ -4,39 +4,24 @@ import click
 
 from sgv.cli.arguments import existing_party, operator
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
-from sgv.core import dataversion
 from sgv.extensions import db
-from sgv.models import MaintenanceWindow, Party
+from sgv.models import MaintenanceWindow
 from sgv.parties.maintenance import (
     OPERATOR_ZONE,
     WindowError,
-    active,
     add_window,
     cancel_window,
     change_window,
+    window_summary,
     windows,
 )
 
 maintenance = OperatorGroup("maintenance", help="Declare when a CPO's live data is unreliable.")
 
 
-def window_dict(window: MaintenanceWindow) -> dict:
-    """Return the JSON keys of a maintenance window."""
-    party = db.session.get(Party, window.party_fk)
-    return {
-        "id": window.id,
-        "country_code": party.country_code,
-        "party_id": party.party_id,
-        "starts_at": window.starts_at,
-        "ends_at": window.ends_at,
-        "cancelled_at": window.cancelled_at,
-        "active": active(window),
-    }
-
-
 def window_line(window: MaintenanceWindow) -> str:
     """Describe a window in one line, in the operator's time zone."""
-    item = window_dict(window)
+    item = window_summary(window)
     zone = OPERATOR_ZONE
     state = "cancelled" if item["cancelled_at"] else "in force" if item["active"] else ""
     return (
@@ -54,8 +39,8 @@ def window_command(action):
             window = action(*args, actor=operator(), **kwargs)
         except WindowError as error:
             fail(str(error), as_json, 2)
-        dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)  # visible at once
-        emit(window_dict(window), as_json, window_line(window))
+        db.session.commit()
+        emit(window_summary(window), as_json, window_line(window))
 
     return run
 
@@ -90,7 +75,7 @@ def maintenance_list(country, party, as_json):
     record = existing_party(country, party, as_json) if country else None
     found = windows(record)
     emit(
-        {"windows": [window_dict(w) for w in found]},
+        {"windows": [window_summary(w) for w in found]},
         as_json,
         "\n".join(window_line(w) for w in found) or "No maintenance windows.",
     )

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
-from sgv.core import dataversion
 from sgv.extensions import db
 from sgv.registry import ImportReport, RegisterError, import_register
 
@@ -48,7 +47,7 @@ def import_command(file: Path, prune: bool, as_json: bool) -> None:
             db.session.rollback()
             progress.stop()
             reject(exc, as_json)
-    dataversion.commit(*([dataversion.STATIC] if report.changed_anything else []))
+    db.session.commit()
     seconds = round(time.monotonic() - started, 2)
     emit(report.as_dict() | {"seconds": seconds}, as_json, summary(report, seconds))
 

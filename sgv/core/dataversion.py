@@ -1,8 +1,9 @@
-"""Data versions that key public caches (STYLE §5): bumped after every committed change.
+"""Data versions that key public caches (STYLE §5): the one bump door.
 
 Two sequences: `static` for the registry, matching and CPO visibility (rare), `dynamic`
-for pushes (frequent). Bumped after the commit, never inside it: a reader that cached
-pre-commit data under the new number would keep serving it.
+for pushes (frequent). Services `touch()` what they change; one listener on the session
+bumps it after the commit, never inside it: a reader that cached pre-commit data under
+the new number would keep serving it. Every commit site is a plain `db.session.commit()`.
 """
 
 import functools
@@ -10,8 +11,9 @@ import threading
 
 import psycopg
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, SessionTransaction
 
 from sgv.extensions import db
 
@@ -62,10 +64,45 @@ def close() -> None:
         conn.close()
 
 
-def commit(*sequences: str) -> None:
-    """Commit the session, then bump the named data versions."""
-    db.session.commit()
-    bump(*sequences)
+TOUCHED = "sgv_touched_versions"  # key in Session.info: versions the pending work changed
+
+
+def touch(*sequences: str, session: Session | None = None) -> None:
+    """Record that the session's pending work changes these data versions."""
+    info = (session or db.session).info
+    info.setdefault(TOUCHED, set()).update(sequences)
+
+
+def touched(session: Session | None = None) -> frozenset[str]:
+    """Return the data versions the session's pending work has touched so far."""
+    return frozenset((session or db.session).info.get(TOUCHED, ()))
+
+
+# Listening on the scoped session listens on its sessionmaker's own Session subclass, so
+# this is registered once per process (at import) and covers every session of `db`.
+@event.listens_for(db.session, "after_commit")
+def _bump_touched(session: Session) -> None:
+    """Bump what the committed work touched, now that readers can see it."""
+    # after_commit also fires when a SAVEPOINT is released (begin_nested): that work is
+    # not committed yet, so its touches wait for the outermost commit. An autocommit
+    # connection (the one-statement status PATCH) still ends its SessionTransaction with
+    # commit(), so it arrives here too.
+    if session.in_nested_transaction():
+        return
+    sequences = session.info.pop(TOUCHED, None)
+    if sequences:
+        bump(*sorted(sequences))
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_touched(session: Session, transaction: SessionTransaction) -> None:
+    """Forget the touches of outermost work that ended without a commit."""
+    # Not after_rollback: that also fires when a savepoint rolls back (one refused object
+    # of the hourly check), which must not drop what the rest of the transaction touched;
+    # and a session closed without a rollback (teardown after an error) ends here too.
+    # After a commit, _bump_touched has already taken them.
+    if transaction.parent is None:
+        session.info.pop(TOUCHED, None)
 
 
 def current() -> dict[str, int]:

@@ -28,7 +28,6 @@ from flask import current_app
 from sqlalchemy import text
 
 from sgv import create_app
-from sgv.core import dataversion
 from sgv.demo.cpo import DemoCpo
 from sgv.demo.objects import DATA_FILE, Profile, locations, read_register, tariffs
 from sgv.demo.serving import Background
@@ -37,7 +36,8 @@ from sgv.ingest import matching
 from sgv.models import Party
 from sgv.ocpi.envelope import ocpi_timestamp
 from sgv.ocpi.registration import issue_token_a
-from sgv.parties.lifecycle import audit, find_party, transition
+from sgv.parties.admission import admit
+from sgv.parties.lifecycle import find_party, transition
 from sgv.registry import import_register
 
 ACTOR = "demo"  # the audit log's actor for everything the demo does
@@ -100,18 +100,13 @@ def admitted(profile: Profile) -> Party:
     """Return the demo CPO's party, admitting it as `cpo add` does when it is new."""
     party = find_party(profile.country_code, profile.party_id)
     if party is None:
-        party = Party(
-            country_code=profile.country_code,
-            party_id=profile.party_id,
+        party = admit(
+            profile.country_code,
+            profile.party_id,
             name=profile.name,
             phone=profile.phone,
-            state="created",
-            endpoints={},
-            roles=[],
+            actor=ACTOR,
         )
-        db.session.add(party)
-        db.session.flush()
-        audit(party, "add", actor=ACTOR, to_state="created")
     return party
 
 
@@ -150,7 +145,7 @@ def integrate(pending: list[Profile], workers: int, limit: int | None) -> dict[s
         party = find_party(profile.country_code, profile.party_id)
         if profile.target == "live" and party is not None and party.state == "registered":
             transition(party, "approve", actor=ACTOR, reason="demo data")
-    dataversion.commit(dataversion.STATIC, dataversion.DYNAMIC)
+    db.session.commit()
     return totals
 
 
@@ -166,7 +161,7 @@ def load(workers: int = 8, limit: int | None = None) -> LoadReport:
     if pending:
         imported = import_register(DATA_FILE)
         matching.match(None)  # locations pushed before this import may match now
-        dataversion.commit(*([dataversion.STATIC] if imported.changed_anything else []))
+        db.session.commit()
         report.register = imported.as_dict()
         totals = integrate(pending, workers, limit)
         report.locations_pushed = totals["locations"]

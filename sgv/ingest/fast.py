@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
@@ -135,6 +136,7 @@ def create_location(
     if location_pk is None:
         return None
     matching.match([location_pk])
+    touch(STATIC, DYNAMIC)  # a new site's live data, wherever matching put it
     return Outcome.CREATED
 
 
@@ -203,4 +205,7 @@ def patch_evse_fields(
         raise Refused(
             Kind.UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
         )
-    return Outcome.UPDATED if found.applied else Outcome.STALE
+    if not found.applied:
+        return Outcome.STALE
+    touch(DYNAMIC)
+    return Outcome.UPDATED

@@ -5,6 +5,7 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 `last_updated` rule is judged against what the previous push committed.
 """
 
+from sgv.core.dataversion import DYNAMIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
@@ -80,6 +81,7 @@ def put_location(
         replace_evses(location, raw.get("evses") or [], data["evses"] or [])
     db.session.flush()
     matching.match([location.id])
+    touch(DYNAMIC)
     return Outcome.UPDATED
 
 
@@ -123,6 +125,7 @@ def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Out
     if {"id", "coordinates", "evses"} & data.keys():
         matching.match([location.id])
     db.session.flush()
+    touch(DYNAMIC)
     return Outcome.UPDATED
 
 
@@ -162,6 +165,7 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
     apply_evse(evse, raw, data, partial=False)
     propagate(location, evse.last_updated)
     matching.match([location.id])
+    touch(DYNAMIC)
     return outcome
 
 
@@ -179,6 +183,7 @@ def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: d
     if "evse_id" in data:
         matching.match([location.id])
     db.session.flush()
+    touch(DYNAMIC)
     return Outcome.UPDATED
 
 
@@ -239,6 +244,7 @@ def put_connector(
     propagate(evse, connector.last_updated)
     propagate(location, connector.last_updated)
     db.session.flush()
+    touch(DYNAMIC)
     return outcome
 
 
@@ -256,6 +262,7 @@ def patch_connector(
     propagate(evse, connector.last_updated)
     propagate(location, connector.last_updated)
     db.session.flush()
+    touch(DYNAMIC)
     return Outcome.UPDATED
 
 

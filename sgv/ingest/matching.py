@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Integer
 
+from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.extensions import db
 
 RADIUS_M = 50
@@ -95,6 +96,8 @@ def match(location_ids: Sequence[int] | None = None) -> dict[str, int]:
         statement = statement.bindparams(bindparam("ids", type_=ARRAY(Integer)))
         row = db.session.execute(statement, {"ids": list(location_ids)}).one()
     db.session.expire_all()  # matched ids changed underneath the ORM
+    if row.locations or row.evses:
+        touch(STATIC, DYNAMIC)  # which installation shows a CPO's live data moved
     return {"locations": row.locations, "evses": row.evses}
 
 

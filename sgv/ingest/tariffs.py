@@ -1,5 +1,6 @@
 """Apply CPO pushes to tariffs (SPEC §3, tariffs): PUT, PATCH (every version), DELETE."""
 
+from sgv.core.dataversion import DYNAMIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.extensions import db
 from sgv.ingest.rules import Outcome, find_owned, merged, same_id, stale, without
@@ -50,6 +51,7 @@ def put_tariff(party: Party, tariff_id: str, raw: dict, data: dict, warnings: li
     apply_tariff(tariff, raw, data, partial=False)
     tariff.warnings = warnings
     db.session.flush()
+    touch(DYNAMIC)
     return outcome
 
 
@@ -61,6 +63,7 @@ def patch_tariff(party: Party, tariff_id: str, raw: dict, data: dict) -> Outcome
         return Outcome.STALE
     apply_tariff(tariff, raw, data, partial=True)
     db.session.flush()
+    touch(DYNAMIC)
     return Outcome.UPDATED
 
 
@@ -71,3 +74,4 @@ def delete_tariff(party: Party, tariff_id: str) -> None:
         raise Refused(Kind.NOTHING_TO_DELETE, f"Unknown tariff '{tariff_id}': nothing to delete")
     db.session.delete(tariff)
     db.session.flush()
+    touch(DYNAMIC)

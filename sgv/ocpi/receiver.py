@@ -6,9 +6,8 @@ commit once → answer. Any refusal raises Refused before the commit.
 
 from datetime import UTC, datetime
 
-from sgv.core import dataversion
 from sgv.core.refusals import Kind, Refused
-from sgv.extensions import autocommit_session
+from sgv.extensions import autocommit_session, db
 from sgv.ingest import locations as ingest
 from sgv.ingest import lookup
 from sgv.ingest import tariffs as ingest_tariffs
@@ -56,23 +55,20 @@ def pushed(loader, cc: str, pid: str, *, partial: bool) -> tuple[dict, dict, lis
     return raw, data, result.warnings
 
 
-def acknowledge(outcome: ingest.Outcome, *sequences: str, warnings: list[str] = ()):
-    """Commit, bump the data versions, and answer as SPEC §3's table says.
+def acknowledge(outcome: ingest.Outcome, warnings: list[str] = ()):
+    """Commit (the services touched the data versions they changed) and answer (SPEC §3).
 
     Warnings (unknown values of descriptive enums, kept) go back to the CPO's engineers
     in status_message, so they learn of them without asking the operator.
     """
     if outcome is ingest.Outcome.STALE:
-        dataversion.commit()  # nothing changed, but end the transaction and its locks
+        db.session.commit()  # nothing changed, but end the transaction and its locks
         return ocpi_response(message="Not applied: last_updated is older than the stored object")
-    dataversion.commit(*sequences)
+    db.session.commit()
     message = ("Accepted with warnings: " + "; ".join(warnings)) if warnings else None
     return ocpi_response(
         http_status=201 if outcome is ingest.Outcome.CREATED else 200, message=message
     )
-
-
-BOTH = (dataversion.STATIC, dataversion.DYNAMIC)
 
 
 @bp.get(LOCATION)
@@ -88,7 +84,7 @@ def put_location(cc: str, pid: str, location_id: str):
     party = module_party(cc, pid, location_id=location_id)
     raw, data, warnings = pushed(load_location, cc, pid, partial=False)
     outcome = ingest.put_location(party, location_id, raw, data, warnings)
-    return acknowledge(outcome, *BOTH, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.patch(LOCATION)
@@ -97,7 +93,7 @@ def patch_location(cc: str, pid: str, location_id: str):
     party = module_party(cc, pid, location_id=location_id)
     raw, data, warnings = pushed(load_location, cc, pid, partial=True)
     outcome = ingest.patch_location(party, location_id, raw, data)
-    return acknowledge(outcome, *BOTH, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.get(EVSE)
@@ -114,7 +110,7 @@ def put_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
     raw, data, warnings = pushed(load_evse, cc, pid, partial=False)
     outcome = ingest.put_evse(party, location_id, evse_uid, raw, data)
-    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.patch(EVSE)
@@ -127,7 +123,7 @@ def patch_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
     raw, data, warnings = pushed(load_evse, cc, pid, partial=True)
     outcome = ingest.patch_evse(party, location_id, evse_uid, raw, data)
-    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.get(CONNECTOR)
@@ -148,7 +144,7 @@ def put_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_
     )
     raw, data, warnings = pushed(load_connector, cc, pid, partial=False)
     outcome = ingest.put_connector(party, location_id, evse_uid, connector_id, raw, data)
-    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.patch(CONNECTOR)
@@ -159,7 +155,7 @@ def patch_connector(cc: str, pid: str, location_id: str, evse_uid: str, connecto
     )
     raw, data, warnings = pushed(load_connector, cc, pid, partial=True)
     outcome = ingest.patch_connector(party, location_id, evse_uid, connector_id, raw, data)
-    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.get(TARIFF)
@@ -175,7 +171,7 @@ def put_tariff(cc: str, pid: str, tariff_id: str):
     party = module_party(cc, pid, tariff_id=tariff_id)
     raw, data, warnings = pushed(load_tariff, cc, pid, partial=False)
     outcome = ingest_tariffs.put_tariff(party, tariff_id, raw, data, warnings)
-    return acknowledge(outcome, dataversion.DYNAMIC, warnings=warnings)
+    return acknowledge(outcome, warnings=warnings)
 
 
 @bp.patch(TARIFF)
@@ -183,9 +179,7 @@ def patch_tariff(cc: str, pid: str, tariff_id: str):
     """Receive a partial tariff update (offered in every version, as the real SGV does)."""
     party = module_party(cc, pid, tariff_id=tariff_id)
     raw, data, _ = pushed(load_tariff, cc, pid, partial=True)
-    return acknowledge(
-        ingest_tariffs.patch_tariff(party, tariff_id, raw, data), dataversion.DYNAMIC
-    )
+    return acknowledge(ingest_tariffs.patch_tariff(party, tariff_id, raw, data))
 
 
 @bp.delete(TARIFF)
@@ -193,5 +187,5 @@ def delete_tariff(cc: str, pid: str, tariff_id: str):
     """Delete a tariff the CPO no longer uses."""
     party = module_party(cc, pid, tariff_id=tariff_id)
     ingest_tariffs.delete_tariff(party, tariff_id)
-    dataversion.commit(dataversion.DYNAMIC)
+    db.session.commit()
     return ocpi_response()

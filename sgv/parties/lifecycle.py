@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.extensions import db
 from sgv.models import AuditEntry, Party
 
@@ -50,6 +51,10 @@ def audit(
     **details: object,
 ) -> AuditEntry:
     """Record an action in the audit log (flushed with the caller's transaction)."""
+    # Every change to a CPO is audited (SPEC §4), and many change what the public sees of
+    # it: its state, its phone, its maintenance windows. They are rare, so each bumps both
+    # data versions here, where no caller can forget, rather than each caller choosing.
+    touch(STATIC, DYNAMIC)
     entry = AuditEntry(
         party_id=party.id if party else None,
         action=action,
@@ -88,3 +93,9 @@ def transition(
     )
     db.session.flush()
     return party
+
+
+def show_unknown(party: Party, since: datetime) -> None:
+    """Make the CPO's EVSEs whose status is older than `since` show UNKNOWN (SPEC §4)."""
+    party.unknown_since = since
+    touch(STATIC, DYNAMIC)  # a visibility change: the map shows it at once, not throttled

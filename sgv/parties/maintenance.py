@@ -1,7 +1,8 @@
 """Maintenance windows the operator declares for a CPO (SPEC §4, §6).
 
-Inside a window every EVSE of the CPO shows UNKNOWN (sgv/public.py) and the hourly check
-is suspended without penalty (sgv/quality.py).
+Inside a window every EVSE of the CPO shows UNKNOWN (sgv/public/) and the hourly check
+is suspended without penalty (sgv/quality/). Each change is audited, which bumps both data
+versions (sgv/parties/lifecycle.py): the window shows at once.
 """
 
 from datetime import UTC, datetime
@@ -105,3 +106,17 @@ def active(window: MaintenanceWindow, now: datetime | None = None) -> bool:
     """Say whether a window is in force now."""
     now = now or datetime.now(UTC)
     return window.cancelled_at is None and window.starts_at <= now < window.ends_at
+
+
+def window_summary(window: MaintenanceWindow) -> dict:
+    """Return a window as the operator commands show it, with its CPO's identity."""
+    party = db.session.get(Party, window.party_fk)
+    return {
+        "id": window.id,
+        "country_code": party.country_code,
+        "party_id": party.party_id,
+        "starts_at": window.starts_at,
+        "ends_at": window.ends_at,
+        "cancelled_at": window.cancelled_at,
+        "active": active(window),
+    }

@@ -24,11 +24,10 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from sgv.core import dataversion
 from sgv.extensions import db
 from sgv.models import CheckRun, MaintenanceWindow, Party
 from sgv.ocpi import client
-from sgv.parties.lifecycle import locked
+from sgv.parties.lifecycle import locked, show_unknown
 from sgv.quality.pull import MODULES, REJECTIONS_KEPT, Plan, Pulled, fetch
 from sgv.quality.sync import Tally, remove_locations, remove_tariffs, sync_locations, sync_tariffs
 
@@ -112,7 +111,7 @@ def check_party(party: Party, now: datetime | None = None) -> CheckRun:
         run = CheckRun(party_fk=party.id, started_at=started, skipped=MAINTENANCE)
         run.finished_at = datetime.now(UTC)
         db.session.add(run)
-        dataversion.commit()
+        db.session.commit()
         return run
     plan = plan_for(party, started)
     db.session.commit()  # nothing pending: no connection idles in a transaction during HTTP
@@ -132,14 +131,30 @@ def check_party(party: Party, now: datetime | None = None) -> CheckRun:
             else:
                 remove_tariffs(party, module, tally)
     run = record(party, started, full, pulled, tally, error)
-    before = party.unknown_since
     settle(party, run, pulled)
-    changed = tally.count(tally.not_pushed) + tally.count(tally.removed)
-    sequences = [dataversion.DYNAMIC] if changed or party.unknown_since != before else []
-    if tally.not_pushed.get("locations") or tally.removed.get("locations"):
-        sequences.append(dataversion.STATIC)  # a new or hidden site changes the map's sites
-    dataversion.commit(*sequences)
+    db.session.commit()  # what was applied, removed or turned UNKNOWN touched its versions
     return run
+
+
+def run_summary(run: CheckRun) -> dict:
+    """Return what the operator sees of one check: its figures and the CPO's streak."""
+    party = db.session.get(Party, run.party_fk)
+    return {
+        "country_code": party.country_code,
+        "party_id": party.party_id,
+        "started_at": run.started_at,
+        "full_sync": run.full_sync,
+        "skipped": run.skipped,
+        "reachable": run.reachable,
+        "error": run.error,
+        "objects_returned": run.objects_returned,
+        "empty_answers": run.empty_answers,
+        "not_pushed": run.not_pushed,
+        "rejected": run.rejected,
+        "removed": (run.details or {}).get("removed_count", 0),
+        "consecutive_failures": party.consecutive_failures,
+        "unknown_since": party.unknown_since,
+    }
 
 
 def record(
@@ -195,7 +210,7 @@ def settle(party: Party, run: CheckRun, pulled: list[Pulled]) -> None:
     if party.consecutive_failures >= int(current_app.config["CHECK_FAILURES"]):
         first = streak_start(party)
         if party.unknown_since is None or party.unknown_since < first:
-            party.unknown_since = first
+            show_unknown(party, first)
     log.warning(
         "check %s failed (%d in a row): %s", label(party), party.consecutive_failures, run.error
     )
@@ -268,5 +283,5 @@ def record_internal_error(party: Party, started: datetime, error: Exception) -> 
         details={},
     )
     db.session.add(run)
-    dataversion.commit()
+    db.session.commit()
     return run

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
+from sgv.core.dataversion import DYNAMIC, touch
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.ingest import locations as ingest
@@ -216,6 +217,8 @@ def remove_locations(party: Party, pulled: Pulled, moment: datetime, tally: Tall
         hidden.add(evse.location_fk)
     for key in sorted(hidden):
         tally.note(tally.removed, "locations", gone[key])
+    if hidden:
+        touch(DYNAMIC)
     db.session.flush()
 
 
@@ -227,5 +230,6 @@ def remove_tariffs(party: Party, pulled: Pulled, tally: Tally) -> None:
     gone = absent(pulled, rows.all())
     if gone:
         db.session.execute(delete(Tariff).where(Tariff.id.in_(gone)))
+        touch(DYNAMIC)
         for object_id in sorted(gone.values()):
             tally.note(tally.removed, "tariffs", object_id)

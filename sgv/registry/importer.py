@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sgv.core.dataversion import STATIC, touch
 from sgv.extensions import db
 from sgv.ingest import matching
 from sgv.registry.files import FileError, csv_rows, detect_unit, geojson_rows
@@ -73,6 +74,7 @@ def import_register(
         report = _stage(connection, Path(path), progress)
         report = merge(connection, report, prune)
         if report.changed_anything:
+            touch(STATIC, session=session)
             matching.match(None)  # installations and charge points changed under the CPOs
     except BaseException:
         savepoint.rollback()
