@@ -130,7 +130,6 @@ def decode_sites(client, doc: dict) -> dict[str, dict]:
             "connectors": [c for k, c in enumerate(doc["connectors"]) if bits >> k & 1],
             "operator": doc["operators"][doc["operator"][n]],
             "points": doc["points"][n],
-            "live": doc["live"][n],
         }
     return sites
 
@@ -146,7 +145,8 @@ def live_of(client, sites: dict) -> dict[str, dict]:
 
 def test_sites_json_is_compact_columns_of_every_public_site(world, client):
     doc = client.get("/map/sites.json").json
-    assert all(isinstance(doc[k], list) for k in ("lat", "lon", "kw", "live"))
+    assert all(isinstance(doc[k], list) for k in ("lat", "lon", "kw", "points"))
+    assert "live" not in doc  # cached per static version: which sites are live is live.json's
     assert decode_sites(client, doc) == {
         "INST1": {
             "lat": 40.4165,
@@ -155,7 +155,6 @@ def test_sites_json_is_compact_columns_of_every_public_site(world, client):
             "connectors": ["IEC_62196_T2", "IEC_62196_T2_COMBO"],
             "operator": ["ABC", "Operador ABC"],
             "points": 2,
-            "live": 1,
         },
         "INST2": {
             "lat": 41.38,
@@ -164,7 +163,6 @@ def test_sites_json_is_compact_columns_of_every_public_site(world, client):
             "connectors": ["IEC_62196_T2", "IEC_62196_T2_COMBO"],
             "operator": ["ZZZ", "Operador ZZZ"],
             "points": 2,
-            "live": 0,
         },
     }
 
@@ -220,7 +218,6 @@ def test_live_json_points_at_its_sites_by_position_in_the_same_order(app, world,
     assert "id" not in live and live["key"] == sites["key"]
     ids = ids_of(client, sites)
     assert [ids[n] for n in live["site"]] == ["INST1"]
-    assert [sites["live"][n] for n in live["site"]] == [1]  # the marker it lights is INST1's
     # A site registered before INST1 in map order (Sevilla's geohash sorts before
     # Madrid's) shifts it: a new key, and live.json follows at once with new positions.
     refs = (("ES*ZZZ*S1", 7, "DOMESTIC_F"),)
@@ -314,7 +311,6 @@ def test_revoked_cpo_shows_no_status_or_price_in_any_endpoint(app, world, client
         client.get(url)  # warm every cache first
     cli(app, "cpo", "revoke", "ES", "ABC", "--reason", "bad data")
     sites = client.get("/map/sites.json").json
-    assert decode_sites(client, sites)["INST1"]["live"] == 0
     assert live_of(client, sites) == {}
     detail = client.get("/map/installations/INST1.json").json
     assert detail["live"] is False and detail["price_from"] is None

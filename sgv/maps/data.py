@@ -6,9 +6,10 @@ site is named by its *position* in the map order (geohash, then id), and every d
 carries `key`, a digest of that order, so the browser can tell which belong together:
 
 * sites — what a marker needs, for every public installation; changes with the static
-  data version only. Sites come in geohash order (near on the map, near in the list), so
-  each coordinate is sent as the difference from the previous site's, in 1e-5 degrees
-  (about 1 m): short integers that gzip well. No ids: RIPREE's look random (the demo's
+  data version only, so it holds nothing a push changes (not even which sites have
+  live data: live lists them). Sites come in geohash order (near on the map, near in
+  the list), so each coordinate is sent as the difference from the previous site's, in
+  1e-5 degrees (about 1 m): short integers that gzip well. No ids: RIPREE's look random (the demo's
   are `DGT-` + 16 hex digits), 8 incompressible bytes a site, more than all the rest.
 * ids — the installation ids in the same order, fetched by the browser only when it
   first opens a site (the detail JSON and the installation page are addressed by id).
@@ -16,7 +17,8 @@ carries `key`, a digest of that order, so the browser can tell which belong toge
   only when someone searches or asks for the nearest sites.
 * live — per installation with live data, by position in the sites of `key`: free, live
   and UNKNOWN charge points, and the "price from" of SPEC §4; changes with every push.
-  A browser holding sites of another key fetches sites.json again.
+  A site it does not list shows no live data. A browser holding sites of another key
+  fetches sites.json again.
 """
 
 import gzip
@@ -97,10 +99,14 @@ def site_order(rows: list[Any]) -> SiteOrder:
 def sites_payload(rows: list[Any]) -> dict:
     """Return the markers' document from public.map_sites() rows (already in map order).
 
-    No `id` column: a site is its position in this order (see ids_payload).
+    No `id` column: a site is its position in this order (see ids_payload). Rows may
+    carry more columns after the eighth (public.map_sites' "live"): not read, because a
+    document cached per static version must not show what a push changes (STYLE §5).
+    live.json, under the dynamic version, tells which sites have live data; this way
+    sites.json, the map's largest document, stays cached while statuses churn.
     """
-    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(9)]
-    ids, lats, lons, parties, names, kws, points, types, lives = columns
+    columns = [list(column) for column in zip(*rows, strict=True)][:8] or [[]] * 8
+    ids, lats, lons, parties, names, kws, points, types = columns
     name_of: dict[str, str] = {}
     for (party, name), _ in Counter(zip(parties, names, strict=True)).most_common():
         name_of.setdefault(party, name)  # a party's most common registered name
@@ -122,7 +128,6 @@ def sites_payload(rows: list[Any]) -> dict:
         "connector": [mask[text] for text in types],
         "operator": [operator_index[party] for party in parties],
         "points": points,
-        "live": [int(live) for live in lives],
     }
 
 

@@ -23,7 +23,7 @@
   var SPAIN = [[35.9, -9.4], [43.8, 3.4]];
   var SVG = "http://www.w3.org/2000/svg";
 
-  var app = { live: new Map(), liveLoaded: false, shown: [], onSites: [] };
+  var app = { live: new Map(), shown: [], onSites: [] };
   var S = {}; // the page language's strings
 
   /* Build an element; string children become text nodes, never markup. */
@@ -96,7 +96,7 @@
     }
     return {
       key: doc.key, n: n, lat: lat, lon: lon, kw: doc.kw,
-      connector: doc.connector, operator: doc.operator, points: doc.points, live: doc.live,
+      connector: doc.connector, operator: doc.operator, points: doc.points,
       operators: doc.operators, connectors: doc.connectors,
     };
   }
@@ -117,7 +117,9 @@
 
   function siteState(i) {
     var live = app.live.get(i);
-    if (!live) return app.liveLoaded || !app.sites.live[i] ? "static" : "live";
+    // Which sites have live data is live.json's to say (it follows pushes); sites.json,
+    // cached per register version, does not: until live.json comes, every site is static.
+    if (!live) return "static";
     if (live.available > 0) return "free";
     return live.unknown === live.live ? "unknown" : "busy";
   }
@@ -282,7 +284,6 @@
     app.sites = decodeSites(doc);
     app.ids = null; // positions changed meaning: the ids of the old order are useless
     app.live = new Map();
-    app.liveLoaded = false;
     buildMarkers();
     fillSelects();
     app.onSites.forEach(function (callback) { callback(); });
@@ -332,7 +333,6 @@
       return;
     }
     app.live = decodeLive(doc);
-    app.liveLoaded = true;
     if (!app.markers) return;
     var f = app.filters || {};
     if (f.available || (f.max_price !== null && f.max_price !== undefined)) applyFilters();
