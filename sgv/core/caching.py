@@ -1,7 +1,7 @@
 """Public responses cached under the data versions they depend on (STYLE §5).
 
 A key carries the current static and/or dynamic data version, which committed changes
-bump (sgv/dataversion.py): a revocation or a push is visible on the next request, with
+bump (sgv/core/dataversion.py): a revocation or a push is visible on the next request, with
 no invalidation to forget, and the version pair doubles as an ETag.
 """
 
