@@ -73,11 +73,6 @@ def touch(*sequences: str, session: Session | None = None) -> None:
     info.setdefault(TOUCHED, set()).update(sequences)
 
 
-def touched(session: Session | None = None) -> frozenset[str]:
-    """Return the data versions the session's pending work has touched so far."""
-    return frozenset((session or db.session).info.get(TOUCHED, ()))
-
-
 # Listening on the scoped session listens on its sessionmaker's own Session subclass, so
 # this is registered once per process (at import) and covers every session of `db`.
 @event.listens_for(db.session, "after_commit")
