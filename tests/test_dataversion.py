@@ -219,3 +219,19 @@ def test_admitted_cpos_phone_shows_at_once(app, client):
     assert client.get("/map/installations/INST1.json").json["operator"]["phone"] == (
         "+34 900 000 000"
     )
+
+
+def test_unpublishing_a_location_hides_it_at_once_despite_the_refresh_throttle(app, client):
+    app.config["LIVE_REFRESH"] = 60
+    add_installation()
+    token = live_cpo(client)
+    assert client.get("/map/live.json").json["site"] == [0]
+    response = client.patch(
+        "/api/2.2.1/locations/ES/ABC/INST1",
+        json={"publish": False, "last_updated": "2025-06-02T10:00:00Z"},
+        headers=headers(token),
+    )
+    assert response.status_code == 200, response.json
+    # SPEC §4: an unpublished location's live data is gone within a second, not a minute.
+    assert client.get("/map/live.json").json["site"] == []
+    assert client.get("/map/installations/INST1.json").json["live"] is False

@@ -5,7 +5,7 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 `last_updated` rule is judged against what the previous push committed.
 """
 
-from sgv.core.dataversion import DYNAMIC, touch
+from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
@@ -48,17 +48,20 @@ def assign(obj: object, values: dict, *keep: str) -> None:
 
 def apply_location(location: Location, raw: dict, data: dict, partial: bool) -> None:
     """Write a Location's own fields (not its EVSEs)."""
+    published = location.publish
     if not partial:
         assign(location, location_row(raw, data))
-        return
-    set_columns(location, LOCATION_COLUMNS, data, partial)
-    if "publish" in data:
-        location.publish = data.get("publish") is not False
-    if "coordinates" in data:
-        location.geom = point(data)
-    if "last_updated" in data:
-        location.last_updated = data["last_updated"]
-    location.data = merged(location.data, raw, "evses")
+    else:
+        set_columns(location, LOCATION_COLUMNS, data, partial)
+        if "publish" in data:
+            location.publish = data.get("publish") is not False
+        if "coordinates" in data:
+            location.geom = point(data)
+        if "last_updated" in data:
+            location.last_updated = data["last_updated"]
+        location.data = merged(location.data, raw, "evses")
+    if location.publish != published:
+        touch(STATIC, DYNAMIC)  # shown or hidden: the map follows at once, not throttled
 
 
 def put_location(
