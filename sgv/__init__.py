@@ -20,13 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from sgv import errors, health, maps, models, ocpi, opendata  # noqa: F401  (models: register the tables)
+    from sgv import errors, health, maps, models, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
+    from sgv.ocpi import api as ocpi_api
 
     app.register_blueprint(health.bp)
     app.register_blueprint(opendata.bp)
     app.register_blueprint(maps.bp)
-    ocpi.init_app(app)
+    ocpi_api.init_app(app)
     errors.register(app)
     app.cli.add_command(sgv_cli)
     return app

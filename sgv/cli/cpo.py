@@ -10,9 +10,10 @@ from sgv.models import Party
 from sgv.ocpi.registration import issue_token_a, renew
 from sgv.ocpi.versions import public_url
 from sgv.parties import report as party_report
-from sgv.parties.admission import admit, listed_in_register, obliged_charge_points, roster
+from sgv.parties.admission import admit, listed_in_register, roster
 from sgv.parties.lifecycle import TransitionError, find_party, transition
-from sgv.quality.coverage import OBLIGED_KW
+from sgv.quality.coverage import OBLIGED_KW, obliged_charge_points
+from sgv.quality.report import quality_summary
 
 cpo = OperatorGroup("cpo", help="Admit CPOs, approve, revoke and restore their live data.")
 
@@ -252,5 +253,5 @@ def show_command(country, party, as_json):
     rejections, unmatched_locations, unmatched_evses, maintenance, history, quality.
     """
     record = existing_party(country, party, as_json)
-    result = party_report.report(record)
+    result = {**party_report.report(record), "quality": quality_summary(record)}
     emit(result, as_json, show_text(result))

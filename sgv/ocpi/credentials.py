@@ -4,8 +4,9 @@ from flask import g
 
 from sgv.core.refusals import Kind, Refused
 from sgv.extensions import db
-from sgv.ocpi import VERSION_RULE, bp
+from sgv.ocpi import VERSION_RULE
 from sgv.ocpi.auth import authenticate
+from sgv.ocpi.blueprint import bp
 from sgv.ocpi.envelope import ocpi_response
 from sgv.ocpi.payload import json_body, load
 from sgv.ocpi.registration import our_credentials, register, unregister, update

@@ -13,8 +13,9 @@ from sgv.ingest import lookup
 from sgv.ingest import tariffs as ingest_tariffs
 from sgv.ingest.fast import fits_one_statement
 from sgv.models import Party
-from sgv.ocpi import VERSION_RULE, bp
+from sgv.ocpi import VERSION_RULE
 from sgv.ocpi.auth import authenticate
+from sgv.ocpi.blueprint import bp
 from sgv.ocpi.envelope import ProtocolKind, ocpi_response
 from sgv.ocpi.envelope import ocpi_timestamp as timestamp
 from sgv.ocpi.payload import json_body, load, peek_json

@@ -2,8 +2,9 @@
 
 from flask import current_app, g
 
-from sgv.ocpi import MODULES, VERSION_RULE, VERSIONS, bp
+from sgv.ocpi import MODULES, VERSION_RULE, VERSIONS
 from sgv.ocpi.auth import authenticate
+from sgv.ocpi.blueprint import bp
 from sgv.ocpi.envelope import ocpi_response
 
 

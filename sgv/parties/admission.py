@@ -1,9 +1,8 @@
 """Admitting CPOs and what the operator weighs about them (SPEC §4, §6): RIPREE, obligation."""
 
 from sgv.extensions import db
-from sgv.models import ChargePoint, Installation, Party
+from sgv.models import Installation, Party
 from sgv.parties.lifecycle import audit
-from sgv.quality.coverage import obliged
 
 
 def listed_in_register(country_code: str, party_id: str) -> bool:
@@ -51,12 +50,3 @@ def admit(
 def roster() -> list[Party]:
     """Return every CPO, by country and party id."""
     return list(db.session.scalars(db.select(Party).order_by(Party.country_code, Party.party_id)))
-
-
-def obliged_charge_points(party: Party) -> int:
-    """Count the CPO's RIPREE charge points that oblige it to send live data (SPEC §4)."""
-    return db.session.scalar(
-        db.select(db.func.count(ChargePoint.id))
-        .join(Installation, ChargePoint.installation_id == Installation.id)
-        .where(*obliged(party.country_code, party.party_id))
-    )

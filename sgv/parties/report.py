@@ -8,7 +8,6 @@ from sgv.extensions import db
 from sgv.ingest import matching
 from sgv.models import AuditEntry, Party
 from sgv.parties.maintenance import active, windows
-from sgv.quality.report import quality_summary
 
 TOKEN_WARNING_DAYS = 30
 LATEST_REJECTIONS = 10
@@ -114,7 +113,7 @@ def token_warning(party: Party, now: datetime | None = None) -> str | None:
 
 
 def report(party: Party) -> dict:
-    """Return everything `cpo show` prints about a CPO."""
+    """Return what `cpo show` prints about a CPO's lifecycle (its quality is quality/'s)."""
     return {
         "country_code": party.country_code,
         "party_id": party.party_id,
@@ -143,5 +142,4 @@ def report(party: Party) -> dict:
             for w in windows(party)
         ],
         "history": history(party),
-        "quality": quality_summary(party),
     }

@@ -84,3 +84,12 @@ def uncovered(country_code: str, party_id: str, limit: int | None = None) -> lis
         {"installation_id": i, "evse_ref": ref, "max_power_kw": float(kw)}
         for i, ref, kw in db.session.execute(query)
     ]
+
+
+def obliged_charge_points(party: Party) -> int:
+    """Count the CPO's RIPREE charge points that oblige it to send live data (SPEC §4)."""
+    return db.session.scalar(
+        db.select(db.func.count(ChargePoint.id))
+        .join(Installation, ChargePoint.installation_id == Installation.id)
+        .where(*obliged(party.country_code, party.party_id))
+    )

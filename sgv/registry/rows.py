@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sgv.ocpi.schemas.values import CONNECTOR_TYPES_221
+from sgv.ocpi.schemas.enums import CONNECTOR_TYPES_221
 
 COLUMNS = (
     "installation_id",

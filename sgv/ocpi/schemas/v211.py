@@ -10,11 +10,9 @@ from typing import Any
 from marshmallow import post_load
 
 from sgv.ocpi.schemas import v221
+from sgv.ocpi.schemas.enums import ENVIRONMENTAL_IMPACTS, LOCATION_TYPES, PARKING_TYPES
 from sgv.ocpi.schemas.values import (
-    ENVIRONMENTAL_IMPACTS,
     ID,
-    LOCATION_TYPES,
-    PARKING_TYPES,
     URL,
     Boolean,
     Lenient,

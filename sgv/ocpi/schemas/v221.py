@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validates_schema
 
-from sgv.ocpi.schemas.values import (
+from sgv.ocpi.schemas.enums import (
     CAPABILITIES,
     CONNECTOR_FORMATS,
     CONNECTOR_TYPES,
@@ -12,7 +12,6 @@ from sgv.ocpi.schemas.values import (
     ENERGY_SOURCES,
     ENVIRONMENTAL_IMPACTS,
     FACILITIES,
-    ID,
     IMAGE_CATEGORIES,
     PARKING_RESTRICTIONS,
     PARKING_TYPES,
@@ -22,6 +21,9 @@ from sgv.ocpi.schemas.values import (
     TARIFF_DIMENSIONS,
     TARIFF_TYPES,
     TOKEN_TYPES,
+)
+from sgv.ocpi.schemas.values import (
+    ID,
     URL,
     Boolean,
     Coordinate,
