@@ -1,6 +1,7 @@
 """Operator commands: `flask --app app sgv …`, also installed as the `sgv` console script.
 
-Each domain's commands live in sgv/commands/<domain>.py and are attached here.
+Each group's commands live in sgv/cli/<group>.py and are attached here. Commands are
+thin: they parse, call a feature's function, commit once and print; no query, no rule.
 """
 
 from flask.cli import ScriptInfo
