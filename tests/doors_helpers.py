@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ SURFACES = (
 ENCODINGS = ("identity", "gzip")
 Variant = tuple[str, str]  # (path, encoding)
 VARIANTS: tuple[Variant, ...] = tuple((p, e) for p in SURFACES for e in ENCODINGS)
+Request = tuple[Variant, dict[str, str] | None]  # a variant and extra request headers
 ACCESS_LOG_FORMAT = "%({x-probe}i)s %(p)s"  # gunicorn --access-logformat
 COPIES = 3  # requests per variant and round, sent together so both workers take some
 
@@ -107,17 +108,15 @@ class Gunicorn:
         etag, modified = response.getheader("ETag"), response.getheader("Last-Modified")
         return probe, Answer(response.status, body, etag, modified, sent=sent)
 
-    def fetch(
-        self, requests: Iterable[tuple[Variant, dict[str, str] | None]]
-    ) -> list[tuple[Variant, Answer]]:
+    def fetch(self, requests: Iterable[Request]) -> list[tuple[Variant, Answer]]:
         """Send the requests concurrently; return each answer with its worker's pid."""
         requests = list(requests)
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda r: self.get(*r), requests))
         self.read_log({probe for probe, _ in results})
         return [
-            (variant, Answer(**{**a.__dict__, "worker": self.worker_of[probe]}))
-            for (variant, _), (probe, a) in zip(requests, results, strict=True)
+            (variant, replace(answer, worker=self.worker_of[probe]))
+            for (variant, _), (probe, answer) in zip(requests, results, strict=True)
         ]
 
     def read_log(self, probes: set[str], timeout: float = 5.0) -> None:
@@ -176,9 +175,6 @@ def difference(answer: Answer, expected: Answer, limit: int = 14) -> str:
 def name(variant: Variant) -> str:
     path, encoding = variant
     return f"{path} [{encoding}]"
-
-
-Request = tuple[Variant, dict[str, str] | None]
 
 
 def spread(server: Gunicorn, requests: list[Request], workers: int) -> list[list[Answer]]:

@@ -4,21 +4,25 @@ under gunicorn with two workers.
 
 For each write: build the world (tests/doors_world.py), warm every map document, detail,
 page and export, plain and gzipped, until the access log shows that *both* workers
-answered it (each caches on its own), perform the write, then poll both workers for
-at most a second until each answer equals what an uncached app renders from the
-database now. Then every ETag and Last-Modified seen before the write is sent back for
-each document whose body changed: none may get a 304. Renderings differ only in
-`generated_at` and the page's "3 min ago", which are blanked before comparing.
+answered it (each caches on its own), perform the write, then poll both workers until
+each answers what an uncached app renders from the database now; an answer sent more
+than a second after the write that is still stale fails the write. Then every ETag and
+Last-Modified seen before the write is sent back for each document whose body changed:
+none may get a 304. Renderings differ only in `generated_at` and the page's "3 min
+ago", which are blanked before comparing.
 
-The cache is the default one, in-process per worker (SimpleCache), unless
-SGV_TEST_CACHE_URL names a Redis, which both workers then share. gunicorn runs with
-SGV_LIVE_REFRESH=0: the live map's documented throttle of status pushes (at most one
-rebuild per SGV_LIVE_REFRESH seconds) is a tunable, not a cache bug, so pushes are
-held to the same second as visibility changes here.
-
-The write happens in a later wall-clock second than the warming: two versions of an
-export dated in one second would let one worker's Last-Modified meet the other's,
-which in-process caches cannot coordinate (see the report of this test's author).
+Set-up, said once:
+* The cache is the default one, in-process per worker (SimpleCache), unless
+  SGV_TEST_CACHE_URL names a Redis, which both workers then share.
+* gunicorn runs with SGV_LIVE_REFRESH=0: the live map's documented throttle of status
+  pushes (one rebuild per SGV_LIVE_REFRESH seconds at most) is a tunable, not a cache
+  bug, so pushes are held to the same second as visibility changes here; and with
+  `--worker-connections 2`, so that requests sent together reach both workers.
+* Operator commands run through the CLI in this process, on gunicorn's database: to
+  gunicorn's workers, another host.
+* The write happens in a later wall-clock second than the warming: two versions of an
+  export first served in one second by different workers could share a Last-Modified,
+  which per-process caches cannot coordinate (a limit of SimpleCache, not of a door).
 """
 
 import os
@@ -54,9 +58,12 @@ DEADLINE = 1.0  # seconds from the write to fresh answers everywhere (SPEC §4)
 
 @dataclass(frozen=True)
 class Case:
+    """A write path: what it does, what it needs first, whether SPEC makes it show."""
+
     id: str
     write: Callable[[w.World], object]
     arrange: Callable[[w.World], object] = lambda world: None
+    shows: bool = True  # False: nothing public need change, only nothing may be stale
 
 
 LOC, EVSE1, TARIFF1 = w.LOCATION, w.LOCATION + "/U1", "/api/2.2.1/tariffs/ES/ABC/T1"
@@ -94,12 +101,12 @@ CASES = [
          {"elements": w.price(0.35), "last_updated": w.LATER})),
     Case("ocpi-delete-tariff", lambda x: w.ocpi(x, "DELETE", TARIFF1)),
     Case("ocpi-refused-push", lambda x: w.ocpi(x, "PUT", EVSE1, w.evse("U1", "BROKEN"),
-         expect=(400,))),
+         expect=(400,)), shows=False),
     # credentials
     Case("credentials-post", lambda x: w.ocpi(x, "POST", "/api/2.2.1/credentials",
-         x.new.credentials("2.2.1"), token=x.token_a), w.create_new),
+         x.new.credentials("2.2.1"), token=x.token_a), w.create_new, shows=False),
     Case("credentials-put", lambda x: w.ocpi(x, "PUT", "/api/2.2.1/credentials",
-         x.abc.credentials("2.2.1"))),
+         x.abc.credentials("2.2.1")), shows=False),
     Case("credentials-delete", lambda x: w.ocpi(x, "DELETE", "/api/2.2.1/credentials")),
     # operator commands
     Case("cpo-add", lambda x: w.sgv(x, "cpo", "add", "ES", "NEW", "--name", "Nueva Energía",
@@ -111,8 +118,8 @@ CASES = [
          lambda x: transition(w.party(), "revoke", actor="test", reason="stale")),
     Case("cpo-deregister", lambda x: w.sgv(x, "cpo", "deregister", "ES", "ABC",
          "--justification", "site closed")),
-    Case("cpo-reset", lambda x: w.sgv(x, "cpo", "reset", "ES", "ABC")),
-    Case("cpo-renew", lambda x: w.sgv(x, "cpo", "renew", "ES", "ABC")),
+    Case("cpo-reset", lambda x: w.sgv(x, "cpo", "reset", "ES", "ABC"), shows=False),
+    Case("cpo-renew", lambda x: w.sgv(x, "cpo", "renew", "ES", "ABC"), shows=False),
     Case("cpo-maintenance-add", lambda x: w.sgv(x, "cpo", "maintenance", "add", "ES", "ABC",
          "--start", w.moment(-1), "--end", w.moment(1))),
     Case("cpo-maintenance-change", lambda x: w.sgv(x, "cpo", "maintenance", "change",
@@ -125,8 +132,11 @@ CASES = [
     Case("ripree-import-prune", lambda x: w.sgv(x, "ripree", "import",
          str(w.register(x.tmp / "pruned.csv", inst2=False)), "--prune")),
     Case("check-run", lambda x: w.sgv(x, "check", "run", "ES", "ABC"), w.serve_changed_location),
-    Case("check-renew-tokens", lambda x: w.sgv(x, "check", "renew-tokens", "--days", "400")),
-    Case("token-expiry", w.expire_token),
+    Case("check-renew-tokens", lambda x: w.sgv(x, "check", "renew-tokens", "--days", "400"),
+         shows=False),
+    # Today an expired TOKEN_C only refuses pushes (sgv/ocpi/auth.py); should expiry ever
+    # hide live data, that must reach the caches too.
+    Case("token-expiry", w.expire_token, shows=False),
 ]  # fmt: skip
 
 
@@ -194,6 +204,8 @@ def test_every_cached_answer_follows_the_write_within_a_second(case, world, serv
         rendering = pool.submit(fresh, uncached)
         late = settle(server, rendering, workers, deadline)
         after = rendering.result()
+    if case.shows:  # else the test could pass by writing nothing
+        assert after != rendered, f"{case.id} changed no public document"
     problems = stale_report(late, after) + revalidate(server, before, after)
     assert not problems, f"{case.id}: not fresh {DEADLINE} s after the write:\n" + "\n".join(
         problems
