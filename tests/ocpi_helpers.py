@@ -5,6 +5,8 @@ import copy
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 from sgv.extensions import db
 from sgv.models import Party
@@ -67,3 +69,21 @@ def headers(token: str, form: str = "base64", **extra: str) -> dict[str, str]:
     """Return request headers carrying the token in base64 (2.2.x) or raw (2.1.1) form."""
     value = base64.b64encode(token.encode()).decode() if form == "base64" else token
     return {"Authorization": f"Token {value}", **extra}
+
+
+def send(
+    base_url: str, method: str, path: str, token: str, body: object = None
+) -> tuple[int, dict]:
+    """Make an OCPI request to a real server (gunicorn); return the HTTP status and envelope."""
+    data = None if body is None else json.dumps(body).encode()
+    request = Request(
+        base_url + path,
+        method=method,
+        data=data,
+        headers={**headers(token), "Content-Type": "application/json"},
+    )
+    try:
+        with urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except HTTPError as error:
+        return error.code, json.load(error)

@@ -4,28 +4,12 @@ concurrent pushes from separate connections, the app under gunicorn."""
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import psycopg
 import pytest
 
-from tests.ocpi_helpers import example, headers, make_party
+from tests.ocpi_helpers import example, headers, make_party, send
 from tests.servers import gunicorn
-
-
-def send(base_url: str, method: str, path: str, token: str, body: object) -> tuple[int, dict]:
-    request = Request(
-        base_url + path,
-        method=method,
-        data=json.dumps(body).encode(),
-        headers={**headers(token), "Content-Type": "application/json"},
-    )
-    try:
-        with urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except HTTPError as error:
-        return error.code, json.load(error)
 
 
 def rows(url: str, sql: str) -> list[tuple]:
