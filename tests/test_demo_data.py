@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sgv.demo.dgt import ConversionError, convert, main
-from sgv.ocpi.schemas.values import CONNECTOR_TYPES_221
+from sgv.ocpi.schemas.enums import CONNECTOR_TYPES_221
 from sgv.registry.rows import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
