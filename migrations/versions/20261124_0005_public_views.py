@@ -1,4 +1,4 @@
-"""The public door: views public_evses and public_connectors hold SPEC §4's rules once.
+"""The public door: views that hold SPEC §4's rules once, for every public reader.
 
 Revision ID: 0005
 Revises: 0004
@@ -12,43 +12,66 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# One row per EVSE whose live data is public (SPEC §4): its CPO is live, its location is
-# published and matched to an installation, it is matched to a charge point of that
-# installation, it is not REMOVED, and it is the newest such EVSE of its charge point.
-# Its status is UNKNOWN when older than the start of the CPO's latest maintenance window
-# that has begun, or than the first failed check of an UNKNOWN CPO: a newer status
-# brings it back. time_zone is the location's, else the one of the site's place.
-# DISTINCT ON names the installation too (a charge point has one), so that PostgreSQL
-# pushes a reader's condition on installation_id, like one on charge_point_id, into it.
-PUBLIC_EVSES = """
-CREATE VIEW public_evses AS
-SELECT DISTINCT ON (l.installation_id, e.charge_point_id)
-       e.id AS evse_pk, e.charge_point_id, l.installation_id, l.party_fk, e.evse_id,
-       CASE WHEN e.status_updated_at < GREATEST(p.unknown_since, mw.started)
-            THEN 'UNKNOWN' ELSE e.status END AS status,
-       e.status_updated_at AS status_at, e.last_updated,
-       COALESCE(NULLIF(l.time_zone, ''),
-                CASE WHEN ST_Y(i.geom) < 30 AND ST_X(i.geom) < -12
-                     THEN 'Atlantic/Canary' ELSE 'Europe/Madrid' END) AS time_zone
+# The CPOs whose live data may be public (SPEC §4: only `live` ones).
+PUBLIC_PARTIES = "CREATE VIEW public_parties AS SELECT * FROM parties WHERE state = 'live'"
+
+# The zone a location's prices are shown in: its own, else the one of its site's place
+# (SPEC §4: Europe/Madrid, the Canary Islands Atlantic/Canary). Inlined by PostgreSQL.
+PUBLIC_TIME_ZONE = """
+CREATE FUNCTION public_time_zone(location_zone text, site geometry) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN COALESCE(NULLIF(location_zone, ''),
+                CASE WHEN ST_Y(site) < 30 AND ST_X(site) < -12
+                     THEN 'Atlantic/Canary' ELSE 'Europe/Madrid' END)
+"""
+
+# Every EVSE whose live data is public but for the choice among several EVSEs of one
+# charge point: its CPO is live, its location published and matched to an installation,
+# it is matched to a charge point (of that installation: ingest/matching.py matches only
+# those and re-matches a location's EVSEs when the location moves; charge points never
+# change installation), and it is not REMOVED. A plain join: PostgreSQL flattens it into
+# each query, so "has a public EVSE" tests read it through indexes.
+PUBLIC_EVSE_CANDIDATES = """
+CREATE VIEW public_evse_candidates AS
+SELECT e.id AS evse_pk, e.charge_point_id, l.installation_id, l.party_fk, e.evse_id,
+       e.status, e.status_updated_at, e.last_updated, l.time_zone, p.unknown_since
 FROM evses e
 JOIN locations l ON l.id = e.location_fk
-JOIN parties p ON p.id = l.party_fk
-JOIN charge_points cp ON cp.id = e.charge_point_id AND cp.installation_id = l.installation_id
-JOIN installations i ON i.id = l.installation_id
+JOIN public_parties p ON p.id = l.party_fk
+WHERE l.publish IS NOT FALSE AND l.installation_id IS NOT NULL
+  AND e.charge_point_id IS NOT NULL AND e.status <> 'REMOVED'
+"""
+
+# One row per public EVSE: the most recently updated candidate of its charge point. Its
+# status is UNKNOWN when older than the start of the CPO's latest maintenance window
+# that has begun, or than the first failed check of an UNKNOWN CPO: a newer status
+# brings it back. DISTINCT ON names the installation too (one per charge point), so
+# PostgreSQL pushes a reader's condition on installation_id, like one on
+# charge_point_id, into the view; a condition on any other column is applied after it.
+PUBLIC_EVSES = """
+CREATE VIEW public_evses AS
+SELECT DISTINCT ON (v.charge_point_id, v.installation_id)
+       v.evse_pk, v.charge_point_id, v.installation_id, v.party_fk, v.evse_id,
+       CASE WHEN v.status_updated_at < GREATEST(v.unknown_since, mw.started)
+            THEN 'UNKNOWN' ELSE v.status END AS status,
+       v.status_updated_at AS status_at, v.last_updated,
+       public_time_zone(v.time_zone, i.geom) AS time_zone
+FROM public_evse_candidates v
+JOIN installations i ON i.id = v.installation_id
 LEFT JOIN (
     SELECT party_fk, max(starts_at) AS started FROM maintenance_windows
     WHERE cancelled_at IS NULL AND starts_at <= now() GROUP BY party_fk
-) mw ON mw.party_fk = p.id
-WHERE p.state = 'live' AND l.publish IS NOT FALSE AND e.status <> 'REMOVED'
-ORDER BY l.installation_id, e.charge_point_id, e.last_updated DESC, e.id DESC
+) mw ON mw.party_fk = v.party_fk
+ORDER BY v.charge_point_id, v.installation_id, v.last_updated DESC, v.evse_pk DESC
 """
 
-# One row per connector of a public EVSE, with its power in kW: max_electric_power, else
-# volts × amps × phases, computed in numeric (volts × amps overflows int4 at 65 kV×33 kA).
+# Each public EVSE with each of its connectors (an EVSE without connectors: one row, the
+# connector columns null), so a reader gets statuses and connectors in one pass. The
+# power in kW: max_electric_power, else volts × amps × phases, in numeric (400 kV × 32 kA
+# overflows int4).
 PUBLIC_CONNECTORS = """
 CREATE VIEW public_connectors AS
-SELECT c.id AS connector_pk, e.evse_pk, e.charge_point_id, e.installation_id, e.party_fk,
-       e.time_zone, c.connector_id, c.position, c.standard, c.tariff_ids,
+SELECT e.*, c.id AS connector_pk, c.connector_id, c.position, c.standard, c.tariff_ids,
        trim_scale(CASE
            WHEN COALESCE(c.max_electric_power, 0) <> 0
                THEN c.max_electric_power::numeric / 1000
@@ -56,15 +79,24 @@ SELECT c.id AS connector_pk, e.evse_pk, e.charge_point_id, e.installation_id, e.
                THEN c.max_voltage::numeric * c.max_amperage
                     * CASE WHEN c.power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END / 1000
        END) AS power_kw
-FROM public_evses e JOIN connectors c ON c.evse_fk = e.evse_pk
+FROM public_evses e LEFT JOIN connectors c ON c.evse_fk = e.evse_pk
 """
 
 
 def upgrade() -> None:
-    op.execute(PUBLIC_EVSES)
-    op.execute(PUBLIC_CONNECTORS)
+    for statement in (
+        PUBLIC_PARTIES,
+        PUBLIC_TIME_ZONE,
+        PUBLIC_EVSE_CANDIDATES,
+        PUBLIC_EVSES,
+        PUBLIC_CONNECTORS,
+    ):
+        op.execute(statement)
 
 
 def downgrade() -> None:
     op.execute("DROP VIEW public_connectors")
     op.execute("DROP VIEW public_evses")
+    op.execute("DROP VIEW public_evse_candidates")
+    op.execute("DROP FUNCTION public_time_zone(text, geometry)")
+    op.execute("DROP VIEW public_parties")

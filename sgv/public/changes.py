@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 from sgv.extensions import db
-from sgv.models import MaintenanceWindow, Tariff
-from sgv.public.rules import public_evses, published
+from sgv.models import Installation as Site
+from sgv.models import Location, MaintenanceWindow, Tariff
+from sgv.public.rules import public_parties, public_time_zone, published
 from sgv.public.tariffs import current_price
 from sgv.public.view import ChargePoint, Installation, installations
 
-# The CPOs whose live data is public: only their tariffs and windows can change it.
-PUBLIC_PARTIES = sa.select(public_evses.c.party_fk).distinct()
+# The CPOs whose live data may be public: only their tariffs and windows can change it.
+PUBLIC_PARTIES = sa.select(public_parties.c.id)
 
 
 @published(list)
@@ -130,16 +131,14 @@ def repriced_charge_points(since: datetime, until: datetime) -> list[int]:
     pairs = [(party, key) for party, keys in flipped.items() for key in keys]
     if not pairs:
         return []
-    parties, keys = zip(*pairs, strict=True)
     query = text("""
-        SELECT DISTINCT c.charge_point_id
-        FROM public_connectors c
-        JOIN unnest(CAST(:parties AS int[]), CAST(:keys AS text[])) k(party, key)
-          ON k.party = c.party_fk
-        WHERE EXISTS (SELECT 1 FROM unnest(c.tariff_ids) t(id) WHERE lower(t.id) = k.key)
+        SELECT DISTINCT c.charge_point_id FROM public_connectors c
+        WHERE EXISTS (SELECT 1 FROM unnest(c.tariff_ids) t(id)
+                      WHERE c.party_fk || '|' || lower(t.id) = ANY(:keys))
         ORDER BY 1
     """)
-    return list(db.session.scalars(query, {"parties": list(parties), "keys": list(keys)}))
+    keys = [f"{party}|{key}" for party, key in pairs]
+    return list(db.session.scalars(query, {"keys": keys}))
 
 
 def _public_tariffs() -> list[Any]:
@@ -151,7 +150,16 @@ def _public_tariffs() -> list[Any]:
 
 
 def _public_time_zones() -> set[str]:
-    return set(db.session.scalars(sa.select(public_evses.c.time_zone).distinct()))
+    """Return every zone a public price may be shown in: a superset, read without the views."""
+    zone = public_time_zone(Location.time_zone, Site.geom)
+    return set(
+        db.session.scalars(
+            sa.select(zone)
+            .distinct()
+            .join(Site, Site.id == Location.installation_id)
+            .where(Location.party_fk.in_(PUBLIC_PARTIES))
+        )
+    )
 
 
 def _tariff_edges(tariff: dict, after: datetime, zones: set[str]) -> list[datetime]:

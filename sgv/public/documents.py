@@ -29,7 +29,8 @@ KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
 # Every kind of connector the selection's public EVSEs have.
 KINDS = f"""
 SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
-FROM public_connectors c JOIN installations i ON i.id = c.installation_id WHERE {{where}}
+FROM public_connectors c JOIN installations i ON i.id = c.installation_id
+WHERE c.connector_pk IS NOT NULL AND {{where}}
 """
 
 
@@ -78,9 +79,9 @@ CHARGE_POINT = obj(
     ("evse_ref", string("cp.evse_ref")),
     ("max_power_kw", number("cp.max_power_kw")),
     ("connector_types", string("cp.connector_types")),
-    ("evse_id", string("live.evse_id")),
-    ("status", string("live.status")),
-    ("status_at", utc("live.status_at")),
+    ("evse_id", string("c.evse_id")),
+    ("status", string("c.status")),
+    ("status_at", utc("c.status_at")),
     ("connectors", array(CONNECTOR, "c.position", "c.connector_pk IS NOT NULL")),
 )
 OPERATOR = """json_object('{name,tax_id,phone,country_code,party_id}',
@@ -123,13 +124,11 @@ WITH price AS MATERIALIZED (
     FROM jsonb_each(CAST(:prices AS jsonb))),
 point AS (
     SELECT cp.installation_id::text AS installation_id, cp.id, {CHARGE_POINT} AS doc,
-           live.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest
+           c.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest
     FROM charge_points cp {{selected}}
-    LEFT JOIN public_evses live ON live.charge_point_id = cp.id
-    LEFT JOIN public_connectors c ON c.evse_pk = live.evse_pk
+    LEFT JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
     LEFT JOIN price k ON k.key = {KEY}
-    GROUP BY cp.installation_id::text, cp.id, live.evse_pk, live.evse_id, live.status,
-             live.status_at),
+    GROUP BY cp.installation_id::text, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at),
 points AS (
     SELECT installation_id, {array("doc", "id")} AS charge_points,
            bool_or(has_live) AS has_live, min(cheapest) AS price_from
@@ -141,6 +140,8 @@ WHERE {{where}} ORDER BY i.id
 """
 CURSORS = count()  # server-side cursor names, unique in a session
 SELECTED = "JOIN installations i ON i.id = cp.installation_id AND {where}"
+# The same selection as a condition PostgreSQL pushes into the view (rules.py).
+PUSHED = "AND c.installation_id = ANY(ARRAY(SELECT i.id FROM installations i WHERE {where}))"
 INSTALLATION = site(("coordinates", COORDINATES))
 FEATURE = obj(
     ("type", "'\"Feature\"'"),
@@ -172,7 +173,8 @@ def documents(
     filtered = bool(params)  # each filter of selection() binds parameters
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row
     document = DOCUMENTS.replace("{document}", FEATURE if geo else INSTALLATION)
-    sql = document.replace("{selected}", SELECTED if filtered else "").replace("{where}", where)
+    sql = document.replace("{selected}", SELECTED if filtered else "")
+    sql = sql.replace("{pushed}", PUSHED if filtered else "").replace("{where}", where)
     statement = text(sql).compile(dialect=db.engine.dialect)
     # The driver's own server-side cursor, in this session's transaction, to read bytes:
     # decoding 33 MB to str and encoding it back for the response cost Python ~50 ms.

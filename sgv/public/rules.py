@@ -1,20 +1,23 @@
 """What is public (SPEC §4): the database views that hold the rules, and the staging rule.
 
-The rules live once, in the views of migration 0005; every public reader selects from
-them through the tables named here:
+The rules live once, in migration 0005, and every public reader selects from them:
 
-* `public_evses` — one row per EVSE whose live data is public: a live CPO, a published
-  location matched to an installation, an EVSE matched to a charge point of it, not
-  REMOVED, the newest of its charge point; `status` is UNKNOWN inside a maintenance
-  window that has begun or after failed checks until a newer status arrives;
-  `time_zone` is the location's, else the one of the site's place;
-* `public_connectors` — one row per connector of those EVSEs, with `power_kw`.
+* `public_parties` — the CPOs whose live data may be public: the `live` ones;
+* `public_time_zone(location_zone, site)` — a location's zone, else its site's place's;
+* `public_evse_candidates` — every EVSE whose live data is public but for the choice
+  among several EVSEs of one charge point: its CPO is live, its location published and
+  matched to an installation, it is matched to a charge point of it, not REMOVED. A
+  charge point has a public EVSE if and only if it has a candidate, so tests of
+  existence read this plain join, which PostgreSQL flattens into their query;
+* `public_evses` — one row per public EVSE: the newest candidate of its charge point;
+  `status` is UNKNOWN inside a maintenance window that has begun or after failed checks,
+  until a newer status arrives. Select its rows by `charge_point_id` or
+  `installation_id`: PostgreSQL pushes only those conditions into it (DISTINCT ON);
+* `public_connectors` — each public EVSE with each of its connectors and their power in
+  kW (an EVSE without connectors: one row, its connector columns null).
 
 Every RIPREE installation that is not retired is public whatever its CPO's state
 (`selection()`), and a staging instance publishes nothing (`published`).
-
-Readers select rows by `charge_point_id` or `installation_id`: PostgreSQL pushes those
-conditions into the view (they are its DISTINCT ON keys), not a condition on other columns.
 """
 
 import functools
@@ -30,6 +33,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 # the models-versus-migrations comparison; migration 0005 creates them.
 views = sa.MetaData()
 TIMESTAMP = sa.DateTime(timezone=True)
+
+public_evse_candidates = sa.Table(
+    "public_evse_candidates",
+    views,
+    sa.Column("evse_pk", sa.Integer),
+    sa.Column("charge_point_id", sa.Integer),
+    sa.Column("installation_id", sa.String(64)),
+    sa.Column("party_fk", sa.Integer),
+)
 
 public_evses = sa.Table(
     "public_evses",
@@ -48,18 +60,22 @@ public_evses = sa.Table(
 public_connectors = sa.Table(
     "public_connectors",
     views,
+    *(sa.Column(column.name, column.type) for column in public_evses.columns),
     sa.Column("connector_pk", sa.Integer),
-    sa.Column("evse_pk", sa.Integer),
-    sa.Column("charge_point_id", sa.Integer),
-    sa.Column("installation_id", sa.String(64)),
-    sa.Column("party_fk", sa.Integer),
-    sa.Column("time_zone", sa.String(255)),
     sa.Column("connector_id", sa.String(39)),
     sa.Column("position", sa.Integer),
     sa.Column("standard", sa.String(32)),
     sa.Column("tariff_ids", ARRAY(sa.String(39))),
     sa.Column("power_kw", sa.Numeric),
 )
+
+public_parties = sa.Table("public_parties", views, sa.Column("id", sa.Integer))
+
+
+def public_time_zone(location_zone: sa.ColumnElement, site: sa.ColumnElement) -> sa.Function:
+    """SQL: the time zone prices are shown in (the location's, else its site's place's)."""
+    return sa.func.public_time_zone(location_zone, site, type_=sa.String)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,7 +102,8 @@ def published(empty: Callable[[], Any] = lambda: None) -> Callable[[F], F]:
 
 def has_live_data(charge_point_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """SQL: whether a RIPREE charge point shows live data (an UNKNOWN status counts)."""
-    return sa.exists().where(public_evses.c.charge_point_id == charge_point_id)
+    candidates = public_evse_candidates.c
+    return sa.exists().where(candidates.charge_point_id == charge_point_id)
 
 
 def selection(

@@ -6,7 +6,6 @@ retired is public, whatever its CPO's state; its live data comes from the views 
 sgv/public/rules.py, which hold SPEC §4's rules once; prices from sgv/public/prices.py.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -164,37 +163,27 @@ def live_statuses(charge_point_ids: list[int], at: datetime) -> dict[int, LiveSt
     """Return the public live status of these charge points, with prices at `at`."""
     if not charge_point_ids:
         return {}
-    ids = {"ids": charge_point_ids}
-    evses = db.session.execute(
-        sa.select(public_evses).where(public_evses.c.charge_point_id == sa.any_(POINTS)), ids
-    ).all()
-    connectors: dict[int, list[Any]] = defaultdict(list)
     c = public_connectors.c
-    for row in db.session.execute(
+    rows = db.session.execute(
         sa.select(public_connectors)
         .where(c.charge_point_id == sa.any_(POINTS))
-        .order_by(c.evse_pk, c.position),
-        ids,
-    ):
-        connectors[row.evse_pk].append(row)
-    pricer = Pricer({e.party_fk for e in evses}, at)
-    return {
-        e.charge_point_id: LiveStatus(
-            e.evse_id,
-            e.status,
-            e.status_at,
-            [
-                LiveConnector(
-                    row.connector_id,
-                    row.standard,
-                    row.power_kw,
-                    pricer.price(row.party_fk, row.tariff_ids, row.time_zone, row.power_kw),
-                )
-                for row in connectors[e.evse_pk]
-            ],
-        )
-        for e in evses
-    }
+        .order_by(c.charge_point_id, c.position),
+        {"ids": charge_point_ids},
+    ).all()
+    pricer = Pricer({row.party_fk for row in rows}, at)
+    found: dict[int, LiveStatus] = {}
+    for row in rows:
+        live = found.get(row.charge_point_id)
+        if live is None:
+            live = found[row.charge_point_id] = LiveStatus(
+                row.evse_id, row.status, row.status_at, []
+            )
+        if row.connector_pk is not None:  # None: an EVSE without connectors
+            price = pricer.price(row.party_fk, row.tariff_ids, row.time_zone, row.power_kw)
+            live.connectors.append(
+                LiveConnector(row.connector_id, row.standard, row.power_kw, price)
+            )
+    return found
 
 
 # The map's order: geohash is a Z-order curve, so sites near on the map are near in the
@@ -218,7 +207,7 @@ def map_sites() -> list[Any]:
                    string_agg(array_to_string(connector_types, ' '), ' ') AS types
             FROM charge_points GROUP BY installation_id
         ), live AS (
-            SELECT DISTINCT installation_id FROM public_evses
+            SELECT DISTINCT installation_id FROM public_evse_candidates
         )
         SELECT i.id, round(ST_Y(i.geom) * 100000)::int AS lat,
                round(ST_X(i.geom) * 100000)::int AS lon, i.party_id, i.operator_name,
