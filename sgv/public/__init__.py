@@ -27,7 +27,6 @@ from sgv.public.view import (
     installation,
     installations,
     live_index,
-    live_statuses,
     map_places,
     map_sites,
 )
@@ -50,7 +49,6 @@ __all__ = [
     "installation",
     "installations",
     "live_index",
-    "live_statuses",
     "map_places",
     "map_sites",
     "next_change",
