@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from sgv import public
 from sgv.extensions import db
 from sgv.opendata.formats import installation_object
+from sgv.public.rules import views
 from sgv.quality.coverage import coverage
 from tests.ocpi_helpers import headers
 from tests.public_helpers import TARIFF, add_installation, live_cpo
@@ -230,3 +232,8 @@ def test_the_public_views_come_with_0005_and_go_with_its_downgrade(empty_databas
     assert views_of(empty_database) == set()
     assert flask_db(empty_database, "upgrade").returncode == 0
     assert views_of(empty_database) == views
+
+
+def test_the_view_tables_name_columns_the_views_have(app):
+    for view in views.sorted_tables:
+        assert db.session.execute(sa.select(view).limit(0)).all() == []
