@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from sgv.extensions import db
 from sgv.public.prices import Pricer, price_from
-from sgv.public.rules import public_connectors, public_evses, published, selection
+from sgv.public.rules import public_connectors, public_evse_candidates, published, selection
 from sgv.public.tariffs import Price
 
 STATIC_COLUMNS = """
@@ -242,7 +242,8 @@ def live_index(at: datetime | None = None) -> dict[str, dict]:
     """
     at = at or datetime.now(UTC)
     summary: dict[str, dict] = {}
-    ids = db.session.scalars(sa.select(public_evses.c.installation_id).distinct()).all()
+    with_live = sa.select(public_evse_candidates.c.installation_id).distinct()
+    ids = db.session.scalars(with_live).all()
     for site in installations(ids=ids, at=at):
         summary[site.id] = {
             "available": site.available,
