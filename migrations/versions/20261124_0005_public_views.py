@@ -25,6 +25,20 @@ RETURN COALESCE(NULLIF(location_zone, ''),
                      THEN 'Atlantic/Canary' ELSE 'Europe/Madrid' END)
 """
 
+# A connector's power in kW: max_electric_power, else volts × amps × phases, in numeric
+# (400 kV × 32 kA overflows int4). Inlined by PostgreSQL.
+PUBLIC_POWER_KW = """
+CREATE FUNCTION public_power_kw(c connectors) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN trim_scale(CASE
+    WHEN COALESCE(c.max_electric_power, 0) <> 0
+        THEN c.max_electric_power::numeric / 1000
+    WHEN COALESCE(c.max_voltage, 0) <> 0 AND COALESCE(c.max_amperage, 0) <> 0
+        THEN c.max_voltage::numeric * c.max_amperage
+             * CASE WHEN c.power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END / 1000
+END)
+"""
+
 # Every EVSE whose live data is public but for the choice among several EVSEs of one
 # charge point: its CPO is live, its location published and matched to an installation,
 # it is matched to a charge point (of that installation: ingest/matching.py matches only
@@ -34,7 +48,8 @@ RETURN COALESCE(NULLIF(location_zone, ''),
 PUBLIC_EVSE_CANDIDATES = """
 CREATE VIEW public_evse_candidates AS
 SELECT e.id AS evse_pk, e.charge_point_id, l.installation_id, l.party_fk, e.evse_id,
-       e.status, e.status_updated_at, e.last_updated, l.time_zone, p.unknown_since
+       e.status, e.status_updated_at, e.last_updated, l.time_zone AS location_time_zone,
+       p.unknown_since
 FROM evses e
 JOIN locations l ON l.id = e.location_fk
 JOIN public_parties p ON p.id = l.party_fk
@@ -55,7 +70,7 @@ SELECT DISTINCT ON (v.charge_point_id, v.installation_id)
        CASE WHEN v.status_updated_at < GREATEST(v.unknown_since, mw.started)
             THEN 'UNKNOWN' ELSE v.status END AS status,
        v.status_updated_at AS status_at, v.last_updated,
-       public_time_zone(v.time_zone, i.geom) AS time_zone
+       public_time_zone(v.location_time_zone, i.geom) AS time_zone
 FROM public_evse_candidates v
 JOIN installations i ON i.id = v.installation_id
 LEFT JOIN (
@@ -66,19 +81,11 @@ ORDER BY v.charge_point_id, v.installation_id, v.last_updated DESC, v.evse_pk DE
 """
 
 # Each public EVSE with each of its connectors (an EVSE without connectors: one row, the
-# connector columns null), so a reader gets statuses and connectors in one pass. The
-# power in kW: max_electric_power, else volts × amps × phases, in numeric (400 kV × 32 kA
-# overflows int4).
+# connector columns null), so a reader gets statuses and connectors in one pass.
 PUBLIC_CONNECTORS = """
 CREATE VIEW public_connectors AS
 SELECT e.*, c.id AS connector_pk, c.connector_id, c.position, c.standard, c.tariff_ids,
-       trim_scale(CASE
-           WHEN COALESCE(c.max_electric_power, 0) <> 0
-               THEN c.max_electric_power::numeric / 1000
-           WHEN COALESCE(c.max_voltage, 0) <> 0 AND COALESCE(c.max_amperage, 0) <> 0
-               THEN c.max_voltage::numeric * c.max_amperage
-                    * CASE WHEN c.power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END / 1000
-       END) AS power_kw
+       public_power_kw(c) AS power_kw
 FROM public_evses e LEFT JOIN connectors c ON c.evse_fk = e.evse_pk
 """
 
@@ -87,6 +94,7 @@ def upgrade() -> None:
     for statement in (
         PUBLIC_PARTIES,
         PUBLIC_TIME_ZONE,
+        PUBLIC_POWER_KW,
         PUBLIC_EVSE_CANDIDATES,
         PUBLIC_EVSES,
         PUBLIC_CONNECTORS,
@@ -98,5 +106,6 @@ def downgrade() -> None:
     op.execute("DROP VIEW public_connectors")
     op.execute("DROP VIEW public_evses")
     op.execute("DROP VIEW public_evse_candidates")
+    op.execute("DROP FUNCTION public_power_kw(connectors)")
     op.execute("DROP FUNCTION public_time_zone(text, geometry)")
     op.execute("DROP VIEW public_parties")

@@ -26,11 +26,14 @@ from sgv.public.rules import published, selection
 
 # What a connector's price depends on (prices.Pricer): its CPO, tariffs, zone and power.
 KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
-# Every kind of connector the selection's public EVSEs have.
+# Every kind of connector the selection's public EVSEs may have: those of every candidate
+# (rules.py), a superset read without choosing the newest EVSE, is only priced, never shown.
 KINDS = f"""
 SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
-FROM public_connectors c JOIN installations i ON i.id = c.installation_id
-WHERE c.connector_pk IS NOT NULL AND {{where}}
+FROM (SELECT v.party_fk, k.tariff_ids, public_power_kw(k) AS power_kw,
+             public_time_zone(v.location_time_zone, i.geom) AS time_zone
+      FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
+      JOIN installations i ON i.id = v.installation_id WHERE {{where}}) c
 """
 
 
