@@ -12,8 +12,12 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# The CPOs whose live data may be public (SPEC §4: only `live` ones).
-PUBLIC_PARTIES = "CREATE VIEW public_parties AS SELECT * FROM parties WHERE state = 'live'"
+# The CPOs whose live data may be public (SPEC §4: only `live` ones). Named columns, not
+# *: a view pins the columns it reads against a later migration.
+PUBLIC_PARTIES = """
+CREATE VIEW public_parties AS
+SELECT id, country_code, party_id, unknown_since FROM parties WHERE state = 'live'
+"""
 
 # The zone a location's prices are shown in: its own, else the one of its site's place
 # (SPEC §4: Europe/Madrid, the Canary Islands Atlantic/Canary). Inlined by PostgreSQL.
