@@ -151,15 +151,15 @@ def _public_tariffs() -> list[Any]:
 
 def _public_time_zones() -> set[str]:
     """Return every zone a public price may be shown in: a superset, read without the views."""
-    zone = public_time_zone(Location.time_zone, Site.geom)
-    return set(
-        db.session.scalars(
-            sa.select(zone)
-            .distinct()
-            .join(Site, Site.id == Location.installation_id)
-            .where(Location.party_fk.in_(PUBLIC_PARTIES))
-        )
+    public = Location.party_fk.in_(PUBLIC_PARTIES)
+    given = sa.select(Location.time_zone).where(public, Location.time_zone != "")
+    placed = (  # the rule reads the site's place only for a location without a zone
+        sa.select(public_time_zone(sa.null(), Site.geom))
+        .select_from(Location)
+        .join(Site, Site.id == Location.installation_id)
+        .where(public, sa.func.nullif(Location.time_zone, "").is_(None))
     )
+    return set(db.session.scalars(sa.union(given, placed)))
 
 
 def _tariff_edges(tariff: dict, after: datetime, zones: set[str]) -> list[datetime]:
