@@ -122,7 +122,6 @@ def test_an_evse_of_a_revoked_cpo_appears_in_no_reader(app, world, client):
     assert public.live_index() == {}
     assert [row.live for row in public.map_sites()] == [False]
     assert client.get("/map/live.json").json["site"] == []
-    assert client.get("/map/sites.json").json["live"] == [0]
     detail = client.get("/map/installations/INST1.json").json
     assert all(p["status"] is None and p["prices"] == [] for p in detail["charge_points"])
     for name in ("installations.json", "installations.geojson"):
