@@ -30,18 +30,22 @@ RETURN COALESCE(NULLIF(location_zone, ''),
 """
 
 # A connector's power in kW: max_electric_power, else volts × amps × phases, in numeric
-# (400 kV × 32 kA overflows int4). Inlined by PostgreSQL.
+# (400 kV × 32 kA overflows int4). Inlined by PostgreSQL. Columns, not the connectors
+# row: a whole row would carry its pushed JSON through every join that reads the power.
 PUBLIC_POWER_KW = """
-CREATE FUNCTION public_power_kw(c connectors) RETURNS numeric
+CREATE FUNCTION public_power_kw(
+    max_electric_power integer, max_voltage integer, max_amperage integer, power_type text
+) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN trim_scale(CASE
-    WHEN COALESCE(c.max_electric_power, 0) <> 0
-        THEN c.max_electric_power::numeric / 1000
-    WHEN COALESCE(c.max_voltage, 0) <> 0 AND COALESCE(c.max_amperage, 0) <> 0
-        THEN c.max_voltage::numeric * c.max_amperage
-             * CASE WHEN c.power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END / 1000
+    WHEN COALESCE(max_electric_power, 0) <> 0
+        THEN max_electric_power::numeric / 1000
+    WHEN COALESCE(max_voltage, 0) <> 0 AND COALESCE(max_amperage, 0) <> 0
+        THEN max_voltage::numeric * max_amperage
+             * CASE WHEN power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END / 1000
 END)
 """
+POWER_OF_C = "public_power_kw(c.max_electric_power, c.max_voltage, c.max_amperage, c.power_type)"
 
 # Every EVSE whose live data is public but for the choice among several EVSEs of one
 # charge point: its CPO is live, its location published and matched to an installation,
@@ -86,10 +90,10 @@ ORDER BY v.charge_point_id, v.installation_id, v.last_updated DESC, v.evse_pk DE
 
 # Each public EVSE with each of its connectors (an EVSE without connectors: one row, the
 # connector columns null), so a reader gets statuses and connectors in one pass.
-PUBLIC_CONNECTORS = """
+PUBLIC_CONNECTORS = f"""
 CREATE VIEW public_connectors AS
 SELECT e.*, c.id AS connector_pk, c.connector_id, c.position, c.standard, c.tariff_ids,
-       public_power_kw(c) AS power_kw
+       {POWER_OF_C} AS power_kw
 FROM public_evses e LEFT JOIN connectors c ON c.evse_fk = e.evse_pk
 """
 
@@ -110,6 +114,6 @@ def downgrade() -> None:
     op.execute("DROP VIEW public_connectors")
     op.execute("DROP VIEW public_evses")
     op.execute("DROP VIEW public_evse_candidates")
-    op.execute("DROP FUNCTION public_power_kw(connectors)")
+    op.execute("DROP FUNCTION public_power_kw(integer, integer, integer, text)")
     op.execute("DROP FUNCTION public_time_zone(text, geometry)")
     op.execute("DROP VIEW public_parties")

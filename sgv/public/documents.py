@@ -30,7 +30,9 @@ KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
 # (rules.py), a superset read without choosing the newest EVSE, is only priced, never shown.
 KINDS = f"""
 SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
-FROM (SELECT v.party_fk, k.tariff_ids, public_power_kw(k) AS power_kw,
+FROM (SELECT v.party_fk, k.tariff_ids,
+             public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage,
+                             k.power_type) AS power_kw,
              public_time_zone(v.location_time_zone, i.geom) AS time_zone
       FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
       JOIN installations i ON i.id = v.installation_id WHERE {{where}}) c
