@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from sgv import public
 from sgv.core import dataversion
 from sgv.demo.cpo import DemoCpo
 from sgv.demo.load import PROFILES, load
@@ -15,7 +16,6 @@ from sgv.demo.objects import locations, read_register, tariffs
 from sgv.demo.serving import Background
 from sgv.extensions import db
 from sgv.ocpi import client
-from sgv.public import view as public
 from tests.servers import free_port, gunicorn
 
 IBD_SITE = "DGT-002787f0cedc0889"  # Valdemoro, two 50 kW DC charge points

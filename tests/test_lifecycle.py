@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from sgv import public
 from sgv.extensions import db
 from sgv.models import AuditEntry
-from sgv.public import view as public
 from tests.public_helpers import add_installation, live_cpo
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sgv import public
 from sgv.extensions import db
 from sgv.opendata import openapi
 from sgv.opendata.csv import NAMES
 from sgv.opendata.formats import installation_object
 from sgv.public import documents as public_documents
-from sgv.public import view as public
 from sgv.registry import import_register
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import TARIFF, add_installation, live_cpo, push_status

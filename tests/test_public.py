@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from sgv import public
 from sgv.extensions import db
 from sgv.models import Location, Party
-from sgv.public import view as public
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import add_installation, live_cpo, location_body, push_status
 

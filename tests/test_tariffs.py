@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sgv.public.tariffs import Price, choose_tariff, current_price, price_from
+from sgv.public.prices import choose_tariff, price_from
+from sgv.public.tariffs import Price, current_price
 from tests.ocpi_helpers import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("2.*/tariff*.json"))

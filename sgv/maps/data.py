@@ -1,4 +1,4 @@
-"""The public map's data, built from sgv/public.py as compact JSON (SPEC §8, STYLE §7).
+"""The public map's data, built from sgv/public/ as compact JSON (SPEC §8, STYLE §7).
 
 Four documents, all column-oriented (one array per field, not one object per site: a
 third of the bytes, and the browser parses a few arrays instead of 15,000 objects). A
@@ -30,8 +30,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sgv import public
 from sgv.core.times import utc_text
-from sgv.public import view as public
 
 FORMAT = 1
 SCALE = 100_000  # coordinates in 1e-5 degrees

@@ -24,11 +24,11 @@ from flask import (
 )
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from sgv import public
 from sgv.core import caching
 from sgv.maps import data as map_data
 from sgv.maps import i18n
 from sgv.maps import page as map_page
-from sgv.public import view as public
 
 bp = Blueprint("maps", __name__)
 bp.after_request(i18n.remember)

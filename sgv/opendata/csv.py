@@ -10,8 +10,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from sgv.core.times import utc_text
-from sgv.public.tariffs import Price
-from sgv.public.view import ChargePoint, Installation
+from sgv.public import Installation, cheapest
 
 COLUMNS: list[tuple[str, str]] = [
     ("installation_id", "RIPREE id of the installation (site)"),
@@ -58,15 +57,6 @@ def text(value: object) -> str:
     return str(value)
 
 
-def cheapest(point: ChargePoint) -> Price | None:
-    """Return the price a row shows: its connector with the lowest €/kWh, else the first."""
-    prices = [c.price for c in point.live.connectors if c.price] if point.live else []
-    energy = [p for p in prices if p.energy_excl_vat is not None]
-    if energy:
-        return min(energy, key=lambda p: p.energy_excl_vat)
-    return prices[0] if prices else None
-
-
 def rows(site: Installation) -> Iterator[list[str]]:
     """Yield the rows of one installation, one per charge point."""
     fixed = [
@@ -88,7 +78,8 @@ def rows(site: Installation) -> Iterator[list[str]]:
         utc_text(site.updated_at),
     ]
     for point in site.charge_points:
-        live, price = point.live, cheapest(point)
+        live = point.live
+        price = cheapest(c.price for c in live.connectors) if live else None
         dynamic = [live.evse_id, live.status, utc_text(live.status_at)] if live else [None] * 3
         figures = (
             [

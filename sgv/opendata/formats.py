@@ -1,21 +1,19 @@
 """The export formats: installations as JSON, GeoJSON and CSV rows, and status deltas.
 
-Each function turns the public view (sgv/public.py) into chunks, one installation at a
+Each function turns the public view (sgv/public/) into chunks, one installation at a
 time, so an export of any size streams in flat memory: text, or the UTF-8 bytes
-PostgreSQL rendered (sgv/public_documents.py). The field meanings live in
-sgv/openapi.py, which documents exactly what is written here.
+PostgreSQL rendered (sgv/public/documents.py). The field meanings live in
+sgv/opendata/openapi.py, which documents exactly what is written here.
 """
 
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 
 from sgv.core.times import utc_text
 from sgv.opendata.params import Filters
-from sgv.public.tariffs import Price
-from sgv.public.view import ChargePoint, Installation, LiveStatus
+from sgv.public import ChargePoint, Installation, LiveStatus, price_object
 
 SCHEMA_VERSION = "1.0"
 LICENCE = {
@@ -54,25 +52,6 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def number(value: Decimal | float | None) -> float | None:
     """Return a decimal as a JSON number (floats print their shortest exact form)."""
     return None if value is None else float(value)
-
-
-@lru_cache(maxsize=1024)  # connectors sharing a tariff share one Price (sgv/public.py)
-def price_object(price: Price | None) -> dict | None:
-    """Return the public figures of one connector's price."""
-    if price is None:
-        return None
-    return {
-        "tariff_id": price.tariff_id,
-        "currency": price.currency,
-        "energy_excl_vat": number(price.energy_excl_vat),
-        "vat_rate": number(price.vat_rate),
-        "energy_incl_vat": number(price.energy_incl_vat),
-        "flat": number(price.flat),
-        "time_per_hour": number(price.time_per_hour),
-        "parking_per_hour": number(price.parking_per_hour),
-        "free": price.free,
-        "valid_until": utc_text(price.valid_until),
-    }
 
 
 def live_fields(live: LiveStatus | None) -> dict:
@@ -150,7 +129,7 @@ def document(
 ) -> Iterator[str | bytes]:
     """Write a JSON object whose `key` array streams already encoded items, then `closing`.
 
-    Items pass through as they come, text or UTF-8 bytes (sgv/public_documents.py).
+    Items pass through as they come, text or UTF-8 bytes (sgv/public/documents.py).
     """
     yield _dumps(opening)[:-1] + f',"{key}":['
     count = 0

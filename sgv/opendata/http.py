@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from flask import Response, current_app, request, stream_with_context
 from werkzeug.http import http_date, is_resource_modified
 
+from sgv import public
 from sgv.core.caching import DYNAMIC, STATIC, version_tag
 from sgv.extensions import cache
 from sgv.opendata.params import Filters
-from sgv.public import view as public
 
 CHUNK = 64 * 1024  # bytes per write: few syscalls, small buffers
 NEVER = "never"

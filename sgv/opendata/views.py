@@ -1,7 +1,7 @@
 """Blueprint /opendata/: the exports, their documentation page and OpenAPI (SPEC §8).
 
-A download travels opendata.py → public.py → stream (STYLE §1): the views load their
-parameters, pick the public data, and hand a chunk generator to sgv/opendata_http.py.
+A download travels opendata/ → public/ → stream (STYLE §1): the views load their
+parameters, pick the public data, and hand a chunk generator to sgv/opendata/http.py.
 """
 
 from collections.abc import Iterator
@@ -9,13 +9,12 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from sgv import public
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi
 from sgv.opendata.http import Version, respond, setting
 from sgv.opendata.params import ExportArgs, Filters, StatusArgs, load
-from sgv.public import documents as public_documents
-from sgv.public import view as public
-from sgv.public.view import ChargePoint, Installation
+from sgv.public import ChargePoint, Installation
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
 
@@ -59,7 +58,7 @@ def installations_json() -> Response:
 
     def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
-        sites = public_documents.documents(**selected(filters, v.generated_at))
+        sites = public.documents.documents(**selected(filters, v.generated_at))
         return formats.installations_json(sites, opening, lambda: retired(filters))
 
     return respond("installations.json", JSON, filters, body)
@@ -72,7 +71,7 @@ def installations_geojson() -> Response:
 
     def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
-        features = public_documents.documents(**selected(filters, v.generated_at), geo=True)
+        features = public.documents.documents(**selected(filters, v.generated_at), geo=True)
         return formats.installations_geojson(features, opening)
 
     return respond("installations.geojson", GEOJSON, filters, body)

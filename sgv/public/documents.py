@@ -1,19 +1,18 @@
 """The public view rendered as JSON by PostgreSQL, for the bulk exports (SPEC §8).
 
-The rules are sgv/public.py's — LIVE_EVSES decides what is visible, selection() what is
-selected, public._priced() which price applies — but one statement builds every selected
+The rules are the views' (sgv/public/rules.py), selection() what is selected, and
+prices.Pricer which price applies — but one statement builds every selected
 installation's JSON and streams it through a server-side cursor as UTF-8 bytes, so a full
 export costs the database's time rather than Python's per object, and memory stays flat
 (2.5 s → 0.55 s for 45,000 charge points, docs/performance.md). Prices are computed in
 Python once per distinct (CPO, tariffs, zone, power) and handed to the statement as a
 map. tests/test_opendata.py checks that every document equals what
-sgv/opendata_formats.py renders from public.installations().
+sgv/opendata/formats.py renders from public.installations().
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import count
-from types import SimpleNamespace
 
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
@@ -22,36 +21,21 @@ from sqlalchemy import text
 
 from sgv.core.times import utc_sql
 from sgv.extensions import db
-from sgv.opendata.formats import price_object
-from sgv.public import view as public
+from sgv.public.prices import Pricer, price_object
+from sgv.public.rules import published, selection
 
-# public.time_zone(): the location's zone, else the one of the site's place (i: the site).
-ZONE = f"""COALESCE(NULLIF({{}}, ''), CASE WHEN ST_Y(i.geom) < 30 AND ST_X(i.geom) < -12
-    THEN '{public.CANARY}' ELSE '{public.MADRID}' END)"""
-# public.connector_power_kw(): max_electric_power, else volts × amps × phases.
-POWER = """CASE WHEN COALESCE(c.max_electric_power, 0) <> 0
-    THEN c.max_electric_power / 1000.0::float8
-  WHEN COALESCE(c.max_voltage, 0) <> 0 AND COALESCE(c.max_amperage, 0) <> 0
-    THEN c.max_voltage * c.max_amperage
-         * (CASE WHEN c.power_type = 'AC_3_PHASE' THEN 3 ELSE 1 END) / 1000.0::float8 END"""
-# What a connector's price depends on (public._priced): its CPO, tariffs, zone and power.
-KEY = "format('%s|%s|%s|%s', {party}, {tariffs}, {zone}, {power})"
-# Every kind of connector the selection's visible live EVSEs may have (a superset is
-# harmless: it is only priced, never shown).
+# What a connector's price depends on (prices.Pricer): its CPO, tariffs, zone and power.
+KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
+# Every kind of connector the selection's public EVSEs may have: those of every candidate
+# (rules.py), a superset read without choosing the newest EVSE, is only priced, never shown.
 KINDS = f"""
-SELECT {KEY.format(party="party_fk", tariffs="tariff_ids", zone="zone", power="power")} AS key, *
-FROM (SELECT DISTINCT l.party_fk, c.tariff_ids, c.max_electric_power, c.max_voltage,
-             c.max_amperage, c.power_type, {ZONE.format("l.time_zone")} AS zone,
-             {POWER} AS power
-      FROM connectors c JOIN evses e ON e.id = c.evse_fk JOIN locations l ON l.id = e.location_fk
-      JOIN parties p ON p.id = l.party_fk JOIN installations i ON i.id = l.installation_id
-      WHERE {public.VISIBLE_EVSE} AND {{where}}) kinds
-"""
-LIVE = f"""
-SELECT DISTINCT ON (v.charge_point_id) v.*, {ZONE.format("v.time_zone")} AS zone
-FROM ({public.LIVE_EVSES}) v JOIN installations i ON i.id = v.installation_id
-WHERE {{where}}  -- an EVSE only matches charge points of its own site
-ORDER BY v.charge_point_id, v.last_updated DESC  -- two EVSEs on one: the newest wins
+SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
+FROM (SELECT v.party_fk, k.tariff_ids,
+             public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage,
+                             k.power_type) AS power_kw,
+             public_time_zone(v.location_time_zone, i.geom) AS time_zone
+      FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
+      JOIN installations i ON i.id = v.installation_id WHERE {{where}}) c
 """
 
 
@@ -90,23 +74,20 @@ def array(item: str, order: str, present: str = "true") -> str:
     return f"COALESCE('[' || {aggregate} || ']', '[]')"
 
 
-CONNECTOR_KEY = KEY.format(
-    party="live.party_fk", tariffs="c.tariff_ids", zone="live.zone", power="w.power_kw"
-)
 CONNECTOR = obj(
     ("id", string("c.connector_id")),
     ("standard", string("c.standard")),
-    ("power_kw", number("w.power_kw")),
+    ("power_kw", number("c.power_kw")),
     ("price", "k.price"),
 )
 CHARGE_POINT = obj(
     ("evse_ref", string("cp.evse_ref")),
     ("max_power_kw", number("cp.max_power_kw")),
     ("connector_types", string("cp.connector_types")),
-    ("evse_id", string("live.evse_id")),
-    ("status", string("live.status")),
-    ("status_at", utc("live.status_at")),
-    ("connectors", array(CONNECTOR, "c.position", "c.id IS NOT NULL")),
+    ("evse_id", string("c.evse_id")),
+    ("status", string("c.status")),
+    ("status_at", utc("c.status_at")),
+    ("connectors", array(CONNECTOR, "c.position", "c.connector_pk IS NOT NULL")),
 )
 OPERATOR = """json_object('{name,tax_id,phone,country_code,party_id}',
     ARRAY[i.operator_name, i.operator_tax_id, o.phone, i.country_code, i.party_id])::text"""
@@ -143,20 +124,16 @@ def site(*coordinates: tuple[str, str]) -> str:
 # export restricts the charge points to its installations; a full one need not (-10 %):
 # the final join drops those of retired installations.
 DOCUMENTS = f"""
-WITH live AS ({LIVE}),
-price AS MATERIALIZED (
+WITH price AS MATERIALIZED (
     SELECT key, value::text AS price, (value ->> 'energy_excl_vat')::float8 AS excl
     FROM jsonb_each(CAST(:prices AS jsonb))),
 point AS (
     SELECT cp.installation_id::text AS installation_id, cp.id, {CHARGE_POINT} AS doc,
-           live.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest
+           c.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest
     FROM charge_points cp {{selected}}
-    LEFT JOIN live ON live.charge_point_id = cp.id
-    LEFT JOIN connectors c ON c.evse_fk = live.evse_pk
-    LEFT JOIN LATERAL (SELECT {POWER} AS power_kw) w ON true
-    LEFT JOIN price k ON k.key = {CONNECTOR_KEY}
-    GROUP BY cp.installation_id::text, cp.id, live.evse_pk, live.evse_id, live.status,
-             live.status_at),
+    LEFT JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
+    LEFT JOIN price k ON k.key = {KEY}
+    GROUP BY cp.installation_id::text, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at),
 points AS (
     SELECT installation_id, {array("doc", "id")} AS charge_points,
            bool_or(has_live) AS has_live, min(cheapest) AS price_from
@@ -168,6 +145,8 @@ WHERE {{where}} ORDER BY i.id
 """
 CURSORS = count()  # server-side cursor names, unique in a session
 SELECTED = "JOIN installations i ON i.id = cp.installation_id AND {where}"
+# The same selection as a condition PostgreSQL pushes into the view (rules.py).
+PUSHED = "AND c.installation_id = ANY(ARRAY(SELECT i.id FROM installations i WHERE {where}))"
 INSTALLATION = site(("coordinates", COORDINATES))
 FEATURE = obj(
     ("type", "'\"Feature\"'"),
@@ -177,6 +156,7 @@ FEATURE = obj(
 )
 
 
+@published()
 def documents(
     *,
     ids: Iterable[str] | None = None,
@@ -187,8 +167,6 @@ def documents(
     batch: int = 500,
 ) -> Iterator[bytes]:
     """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id."""
-    if not public.publishes():
-        return
     # For this transaction (the export's request): row estimates over these joins are
     # poor, PostgreSQL would JIT-compile for longer than the statement runs; the sorts
     # and hashes (~40 MB at 45,000 charge points) would spill to disk at 4 MB; and the
@@ -196,11 +174,12 @@ def documents(
     db.session.execute(text("SET LOCAL jit = off"))
     db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(text("SET LOCAL client_encoding = 'UTF8'"))
-    where, params = public.selection(ids, bbox, operator)
-    filtered = bool(params)  # each filter of public.selection() binds parameters
+    where, params = selection(ids, bbox, operator)
+    filtered = bool(params)  # each filter of selection() binds parameters
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row
     document = DOCUMENTS.replace("{document}", FEATURE if geo else INSTALLATION)
-    sql = document.replace("{selected}", SELECTED if filtered else "").replace("{where}", where)
+    sql = document.replace("{selected}", SELECTED if filtered else "")
+    sql = sql.replace("{pushed}", PUSHED if filtered else "").replace("{where}", where)
     statement = text(sql).compile(dialect=db.engine.dialect)
     # The driver's own server-side cursor, in this session's transaction, to read bytes:
     # decoding 33 MB to str and encoding it back for the response cost Python ~50 ms.
@@ -221,13 +200,12 @@ class BytesLoader(Loader):
 
 
 def prices(where: str, params: dict, at: datetime) -> dict[str, dict | None]:
-    """Return the price of each kind of live connector of the selection, by KEY."""
+    """Return the price of each kind of public connector of the selection, by KEY."""
     kinds = db.session.execute(text(KINDS.replace("{where}", where)), params).all()
-    known = public._tariffs({kind.party_fk for kind in kinds})
-    found: dict[str, dict | None] = {}
-    for row in kinds:
-        if row.key not in found:
-            kind = SimpleNamespace(connector_id="", standard="", **row._mapping)
-            connector = public._priced(kind, known.get(row.party_fk, {}), at, row.zone, {})
-            found[row.key] = price_object(connector.price)  # None: a JSON null, no tariff
-    return found
+    pricer = Pricer({kind.party_fk for kind in kinds}, at)
+    return {  # None: a JSON null, no known tariff
+        kind.key: price_object(
+            pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
+        )
+        for kind in kinds
+    }

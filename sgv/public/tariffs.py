@@ -1,4 +1,4 @@
-"""Which tariff and which tariff element apply now: the prices drivers see (SPEC §4).
+"""Which element of one tariff applies now, and its figures (SPEC §4; choice: prices.py).
 
 Pure functions over OCPI Tariff objects as plain dicts (2.2.1 shape; 2.1.1 ones simply lack
 `type`, `vat` and the validity window). Numbers may be int, float, Decimal or str; all
@@ -23,7 +23,6 @@ arithmetic is Decimal. Decisions OCPI leaves open, made here once:
 """
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -99,21 +98,6 @@ def is_valid(tariff: dict, at: datetime) -> bool:
     if start is not None and ((begins := _instant(start)) is None or at < begins):
         return False
     return end is None or ((ends := _instant(end)) is not None and at < ends)
-
-
-def _preference(tariff: dict) -> int:
-    """Rank a tariff type for public display: ad hoc first, then regular or untyped."""
-    kind = tariff.get("type")
-    if kind == "AD_HOC_PAYMENT":
-        return 0
-    return 1 if kind is None or kind == "REGULAR" else 2
-
-
-def choose_tariff(tariffs: Sequence[dict | None], *, at: datetime | None = None) -> dict | None:
-    """Pick the tariff to show among a connector's tariffs valid at `at` (default: now)."""
-    moment = datetime.now(UTC) if at is None else at
-    valid = [t for t in tariffs if isinstance(t, dict) and is_valid(t, moment)]
-    return min(valid, key=_preference, default=None)  # min keeps tariff_ids order among equals
 
 
 def _number(value: object) -> Decimal | None:
@@ -297,9 +281,3 @@ def current_price(
         free=free,
         valid_until=_next_change(tariff, at, local),
     )
-
-
-def price_from(prices: Iterable[Price | None]) -> Decimal | None:
-    """Return an installation's cheapest ex-VAT €/kWh; None when no connector has one."""
-    energy = [p.energy_excl_vat for p in prices if p is not None]
-    return min((e for e in energy if e is not None), default=None)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func
 
 from sgv.extensions import db
 from sgv.models import ChargePoint, Installation, Party
-from sgv.public.view import has_live_data
+from sgv.public import has_live_data
 
 OBLIGED_KW = 43  # Orden TED/445/2023: charge points of 43 kW or more send live data
 INTEGRATED_STATES = ("registered", "live", "revoked")  # an OCPI connection exists
