@@ -1,7 +1,7 @@
 """Benchmark the open-data exports: server time and peak memory at two sizes.
 
 For each size (charge points) it writes a synthetic register (bench/generate_register.py),
-imports it (sgv/registry.py), then makes every operator a live CPO whose locations match
+imports it (sgv/registry/importer.py), then makes every operator a live CPO whose locations match
 every installation, one EVSE per charge point with a status, one connector per connector
 type, and 50 tariffs per CPO (with a night element) spread over the locations, inserted
 set-wise in SQL: the worst case, where every charge point carries live data and a price

@@ -32,7 +32,7 @@ SCHEMA_OF = {
 }
 
 
-# --- a JSON Schema checker for the subset sgv/openapi.py uses (no validator dependency) ---
+# --- a JSON Schema checker for the subset sgv/opendata/openapi.py uses (no validator) ---
 
 TYPES = {
     "object": dict,

@@ -6,7 +6,7 @@ the stream of status pushes; live data and details by both, and for LIVE_SECONDS
 because prices and maintenance windows also change with the clock. Each document is
 serialised and gzipped once per version and answered with an ETag (304 when unchanged).
 
-Sites are named by position, not id (sgv/map_data.py): sites.json has no ids, live.json
+Sites are named by position, not id (sgv/maps/data.py): sites.json has no ids, live.json
 gives positions in the sites of its `key`, and /map/ids.json (same key, same static
 version) maps positions to installation ids for the browser, which fetches it only when
 it first opens a site's panel or page.

@@ -1,6 +1,6 @@
 """How exports travel: validators, conditional requests, gzip streaming and a cached copy.
 
-An export's version is the data versions it depends on (sgv/caching.py), its query and
+An export's version is the data versions it depends on (sgv/core/caching.py), its query and
 the next instant the clock alone changes live data (a maintenance window that begins, a
 tariff's time restriction): the ETag names that version exactly, and the gzip copy of a
 full export is cached under it, so neither outlives a commit or a clock change

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of /opendata/: every export, parameter and response.
 
-The field schemas live in sgv/openapi_schemas.py; the tests validate real responses
+The field schemas live in sgv/opendata/openapi_schemas.py; the tests validate real responses
 against this document, so it describes what the code does.
 """
 

@@ -1,6 +1,6 @@
 """The JSON Schemas of the open-data exports: every field, its type and its meaning, once.
 
-sgv/openapi.py publishes them, the /opendata/ page renders its field tables from them,
+sgv/opendata/openapi.py publishes them, the /opendata/ page renders its field tables from them,
 and the tests validate real responses against them: the documentation is the contract.
 """
 

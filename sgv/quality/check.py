@@ -3,16 +3,16 @@
 Per CPO: inside a maintenance window the check is skipped without penalty. Otherwise
 its locations and tariffs are pulled with `date_from` = start of the last successful
 check − SGV_CHECK_OVERLAP, or without it (a full sync) every SGV_FULL_SYNC_HOURS, on
-the first check and after an outage. The fetch comes first (sgv/quality_pull.py), then
+the first check and after an outage. The fetch comes first (sgv/quality/pull.py), then
 one transaction applies what differs and removes what a complete full sync no longer
-lists (sgv/quality_sync.py), records a CheckRun and the failure streak, and commits.
+lists (sgv/quality/sync.py), records a CheckRun and the failure streak, and commits.
 
 Columns of Party kept here: `last_check_at` is the start of the last successful check
 whose pulls were complete (the next `date_from`); `last_full_sync_at` the start of the
 last complete full sync; `consecutive_failures` the current streak; `unknown_since`
 the start of the first failed check of the streak that reached SGV_CHECK_FAILURES.
-Every EVSE whose status is older than `unknown_since` shows UNKNOWN (sgv/public.py);
-a success resets the streak but keeps `unknown_since`, so each EVSE recovers only with
+Every EVSE whose status is older than `unknown_since` shows UNKNOWN (the public views,
+sgv/public/rules.py); a success resets the streak but keeps `unknown_since`, so each EVSE recovers only with
 its next newer status.
 """
 

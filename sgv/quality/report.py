@@ -4,7 +4,7 @@ Figures come from rows that exist anyway: CheckRun (one per check), Rejection (o
 refused push) and the updated_at of locations, EVSEs and tariffs. Pushes are not
 counted one by one: a write per push on a hot row would cost more than the figure is
 worth, so "objects updated" counts rows changed in the period (by push or by check), a
-lower bound on accepted pushes. Coverage (SPEC §4) is in sgv/quality_coverage.py.
+lower bound on accepted pushes. Coverage (SPEC §4) is in sgv/quality/coverage.py.
 """
 
 from collections.abc import Callable

@@ -1,6 +1,6 @@
 """RIPREE import (SPEC §7): stream a register file into staging, check it whole, merge set-wise.
 
-Rows are read and checked one at a time (sgv/ripree_files.py, sgv/ripree_rows.py) and
+Rows are read and checked one at a time (sgv/registry/files.py, sgv/registry/rows.py) and
 COPied into a TEMP table on the session's own connection; checks across rows and the
 merge are a few SQL statements, never one ORM object per row, so time grows with the
 file and memory does not. Services flush, the caller commits once (STYLE §3); the whole

@@ -1,6 +1,6 @@
 """The set-wise half of the RIPREE import: checks across rows and the merge, in SQL.
 
-Everything reads the TEMP table ripree_staging that sgv/registry.py filled with COPY.
+Everything reads the TEMP table ripree_staging that sgv/registry/importer.py filled with COPY.
 Unchanged rows are never rewritten (no dead tuples, no bumped updated_at), and
 charge points are matched with UPDATE + INSERT … WHERE NOT EXISTS rather than
 INSERT … ON CONFLICT, which would draw a sequence value for every existing row on

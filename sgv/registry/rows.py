@@ -1,7 +1,7 @@
 """One RIPREE row (SPEC §7): its columns and the checks it must pass on its own.
 
 Checks across rows (duplicates, site fields that disagree) run in SQL on the staging
-table, in sgv/registry.py, so that no check holds the whole file in memory.
+table, in sgv/registry/importer.py, so that no check holds the whole file in memory.
 """
 
 import math
