@@ -12,8 +12,8 @@ whose pulls were complete (the next `date_from`); `last_full_sync_at` the start 
 last complete full sync; `consecutive_failures` the current streak; `unknown_since`
 the start of the first failed check of the streak that reached SGV_CHECK_FAILURES.
 Every EVSE whose status is older than `unknown_since` shows UNKNOWN (the public views,
-sgv/public/rules.py); a success resets the streak but keeps `unknown_since`, so each EVSE recovers only with
-its next newer status.
+sgv/public/rules.py); a success resets the streak but keeps `unknown_since`, so each
+EVSE recovers only with its next newer status.
 """
 
 import logging
