@@ -4,9 +4,9 @@
 #
 #   bench/compare.sh REV ROUNDS bench/export.py [its options]
 #
-# The baseline is checked out (detached) under /var/tmp/sgv-bench-baseline-REV, beside
-# nothing of this tree's; both run with this tree's virtualenv and PYTHONPATH pointing
-# at their own sources, so each imports its own `sgv`.
+# The baseline is checked out (detached) beside this clone, as sgv-baseline-REV, so its
+# benchmarks find ../shared as this tree's do; both run with this tree's virtualenv and
+# PYTHONPATH pointing at their own sources, so each imports its own `sgv`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -lt 3 ]; then
@@ -18,7 +18,7 @@ rounds=$2
 script=$3
 shift 3
 python=${PYTHON:-$ROOT/.venv/bin/python}
-base=/var/tmp/sgv-bench-baseline-$rev
+base=$(dirname "$ROOT")/sgv-baseline-$rev
 if [ ! -d "$base" ]; then
   git -C "$ROOT" worktree add --detach "$base" "$rev" >/dev/null
 fi
