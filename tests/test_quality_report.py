@@ -13,6 +13,7 @@ from sgv.quality.coverage import coverage
 from sgv.quality.report import breaches, quality_summary
 from tests.conftest import app_settings
 from tests.cpo_server import CpoServer
+from tests.ocpi_helpers import make_created_party
 from tests.quality_helpers import (
     check,
     connect,
@@ -138,6 +139,14 @@ def test_check_run_fails_when_it_cannot_run(app):
     assert result.exit_code != 0
     assert "no CPO ES*NON" in json.loads(result.output)["error"]
     assert cli(app, "check", "run", "ES").exit_code == 2
+
+
+def test_check_run_of_a_cpo_without_an_ocpi_connection_says_so(app):
+    make_created_party("ES", "NEW")
+    result = cli(app, "check", "run", "ES", "NEW", "--json")
+    assert result.exit_code != 0
+    assert "ES*NEW is created: it has no OCPI connection" in json.loads(result.output)["error"]
+    assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 0  # nothing ran
 
 
 def test_check_run_fails_in_one_line_when_the_database_is_down():

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sgv.cli.arguments import existing_party
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
 from sgv.extensions import db
-from sgv.quality.check import label, parties_to_check, run_checks, run_summary
+from sgv.quality.check import cannot_check, parties_to_check, run_checks, run_summary
 from sgv.quality.coverage import coverage
 from sgv.quality.report import breaches, policy
 from sgv.quality.tokens import renew_due
@@ -81,8 +81,8 @@ def run_command(country: str | None, party: str | None, due: bool, as_json: bool
         fail("give both COUNTRY and PARTY (e.g. ES IBD), or neither", as_json, 2)
     else:
         record = existing_party(country, party, as_json)
-        if not record.token_b:
-            fail(f"{label(record)} is {record.state}: it has no OCPI connection", as_json)
+        if reason := cannot_check(record):
+            fail(reason, as_json)
         parties = [record]
     runs = run_checks(parties)
     results = [run_summary(run) for run in runs]

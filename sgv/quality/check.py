@@ -252,6 +252,13 @@ def parties_to_check(*, due: bool = False) -> list[Party]:
     return [p for p in parties if last.get(p.id) is None or last[p.id] <= cutoff]
 
 
+def cannot_check(party: Party) -> str | None:
+    """Say why a CPO cannot be checked now (it has no OCPI connection), or None."""
+    if not party.token_b:
+        return f"{label(party)} is {party.state}: it has no OCPI connection"
+    return None
+
+
 def run_checks(parties: list[Party] | None = None) -> list[CheckRun]:
     """Check each CPO in turn (default: every live or registered one), committing per CPO.
 
