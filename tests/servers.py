@@ -72,3 +72,15 @@ def gunicorn(database_url: str, workers: int = 2, **settings: str) -> Iterator[s
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def flask_db(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    """Run `flask --app app db ARGS` (migrations) on `database_url` as an operator would."""
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "db", *args],
+        cwd=ROOT,
+        env=sgv_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -1,24 +1,11 @@
 """`flask --app app db upgrade`: creates PostGIS and the schema, and is idempotent."""
 
-import subprocess
-
 import psycopg
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from sgv.extensions import db
-from tests.servers import BIN, ROOT, sgv_environment
-
-
-def flask_db_upgrade(database_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=sgv_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.servers import flask_db
 
 
 def schema_of(database_url: str) -> list[tuple]:
@@ -36,7 +23,7 @@ def schema_of(database_url: str) -> list[tuple]:
 
 
 def test_upgrade_on_an_empty_database_creates_postgis_and_the_schema(empty_database):
-    result = flask_db_upgrade(empty_database)
+    result = flask_db(empty_database, "upgrade")
     assert result.returncode == 0, result.stderr
     assert "Running upgrade" in result.stderr
     with psycopg.connect(empty_database) as conn:
@@ -55,9 +42,9 @@ def test_upgrade_on_an_empty_database_creates_postgis_and_the_schema(empty_datab
 
 
 def test_second_upgrade_is_a_no_op(empty_database):
-    assert flask_db_upgrade(empty_database).returncode == 0
+    assert flask_db(empty_database, "upgrade").returncode == 0
     before = schema_of(empty_database)
-    again = flask_db_upgrade(empty_database)
+    again = flask_db(empty_database, "upgrade")
     assert again.returncode == 0, again.stderr
     assert "Running upgrade" not in again.stderr
     assert schema_of(empty_database) == before

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from sgv.public.rules import views
 from sgv.quality.coverage import coverage
 from tests.ocpi_helpers import headers
 from tests.public_helpers import TARIFF, add_installation, live_cpo
-from tests.servers import BIN, ROOT, sgv_environment
+from tests.servers import flask_db
 
 EXPORTS = ("installations.json", "installations.geojson", "installations.csv", "status.json")
 MAP = ("/map/sites.json", "/map/ids.json", "/map/places.json", "/map/live.json")
@@ -203,17 +202,6 @@ def test_staging_serves_empty_exports_and_map_documents(app, world, client):
 
 
 # --- the migration -----------------------------------------------------------------------
-
-
-def flask_db(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", *args],
-        cwd=ROOT,
-        env=sgv_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def views_of(database_url: str) -> set[str]:
