@@ -175,15 +175,22 @@ def live_payload(summary: dict[str, dict], order: SiteOrder) -> dict:
     }
 
 
-def _price(price: Any) -> dict | None:
-    if price is None:
-        return None
-    fields = ("currency", "energy_excl_vat", "vat_rate", "energy_incl_vat", "flat")
-    shown = {name: getattr(price, name) for name in fields}
-    shown.update(
-        time_per_hour=price.time_per_hour, parking_per_hour=price.parking_per_hour, free=price.free
-    )
-    return shown
+# The figures of public.price_object() the detail panel shows (SPEC §4).
+PRICE_FIELDS = (
+    "currency",
+    "energy_excl_vat",
+    "vat_rate",
+    "energy_incl_vat",
+    "flat",
+    "time_per_hour",
+    "parking_per_hour",
+    "free",
+)
+
+
+def _price(price: public.Price | None) -> dict | None:
+    shown = public.price_object(price)
+    return None if shown is None else {name: shown[name] for name in PRICE_FIELDS}
 
 
 def _charge_point(point: public.ChargePoint) -> dict:

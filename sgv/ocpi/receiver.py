@@ -62,10 +62,9 @@ def acknowledge(outcome: ingest.Outcome, warnings: list[str] = ()):
     Warnings (unknown values of descriptive enums, kept) go back to the CPO's engineers
     in status_message, so they learn of them without asking the operator.
     """
+    db.session.commit()  # a stale push changed nothing, but its transaction holds locks
     if outcome is ingest.Outcome.STALE:
-        db.session.commit()  # nothing changed, but end the transaction and its locks
         return ocpi_response(message="Not applied: last_updated is older than the stored object")
-    db.session.commit()
     message = ("Accepted with warnings: " + "; ".join(warnings)) if warnings else None
     return ocpi_response(
         http_status=201 if outcome is ingest.Outcome.CREATED else 200, message=message
