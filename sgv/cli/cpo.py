@@ -216,6 +216,10 @@ def show_text(report: dict) -> str:
         f"  {r['count']} × {r['status_code']} {r['field']}"
         for r in report["rejections"]["by_reason"]
     ]
+    lines += [
+        f"Refused as in the future: {r['count']} × {r['field']} (check the clock that stamps them)"
+        for r in report["rejections"]["future_times"]
+    ]
     if report["unmatched_locations"]:
         lines.append(f"Unmatched locations: {len(report['unmatched_locations'])}")
         lines += [f"  {u['location_id']}: {u['reason']}" for u in report["unmatched_locations"]]
