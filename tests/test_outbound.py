@@ -6,8 +6,13 @@ link-local, private, multicast and reserved addresses is tested as a pure functi
 ipaddress objects: nothing ever connects to such an address.
 """
 
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address, ip_network
 
 import pytest
@@ -117,6 +122,48 @@ def test_the_connection_goes_to_the_address_that_was_checked(app, monkeypatch):
     [first] = cpo.requests_to("locations")
     assert first.headers["Host"] == f"cpo.rebind.test:{cpo.port}"  # the name, not the address
     assert other.connections == []
+
+
+class Versions(BaseHTTPRequestHandler):
+    """Answer every GET with an empty OCPI versions list."""
+
+    def do_GET(self) -> None:
+        self.wfile.write(http_response(VERSIONS))
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+def test_https_to_a_pinned_address_keeps_the_name_for_sni_and_the_certificate(
+    tmp_path, monkeypatch
+):
+    """The connection goes to 127.0.0.1, yet TLS speaks to and verifies `localhost`."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # trust it, as a closed PKI would
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Versions)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        url = f"https://localhost:{server.server_address[1]}/ocpi/versions"
+        with pytest.raises(client.NoCommonVersion):  # TLS verified, the answer read
+            client.negotiate(url, "t", timeout=5, allow_private=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert names == ["localhost"]
 
 
 def test_a_redirect_to_a_refused_address_is_not_followed(app, client, created):

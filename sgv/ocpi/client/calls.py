@@ -185,7 +185,7 @@ def send(
     except requests.RequestException as exc:
         # The cause (refused, reset, garbage, timeout) goes to our log only: said to
         # whoever chose the URL, it would tell open ports from closed ones.
-        log.info("%s %s: %s: %s", method, url, type(exc).__name__, exc)
+        log.warning("%s %s: %s: %s", method, url, type(exc).__name__, exc)
         cause = NO_ANSWER.format(timeout=timeout)
         raise CpoUnreachable(f"{method} {url}: {cause}", url=url) from exc
     except ValueError as exc:

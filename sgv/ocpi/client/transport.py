@@ -13,6 +13,7 @@ session's sockets when it passes, which ends any read or write in progress, conn
 TLS handshake included (through a duplicate of the socket, shared with the TLS wrapper).
 """
 
+import os
 import socket
 import threading
 import time
@@ -197,8 +198,10 @@ class Outbound:
     def __init__(self, allowance: Allowance = False) -> None:
         self.guard = Guard(allowance)
         self.session = requests.Session()
-        # No proxy, .netrc or CA bundle from the environment: what SGV calls is what it checked.
+        # No proxy or .netrc from the environment: what SGV calls is what it checked. The
+        # one environment setting kept is a CA bundle (REQUESTS_CA_BUNDLE), for closed PKIs.
         self.session.trust_env = False
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
         adapter = PinnedAdapter(self.guard)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
