@@ -2,7 +2,14 @@
 
 from flask import Flask
 
-from sgv.config import ENVIRONMENTS, Defaults, cache_config, engine_options, sqlalchemy_url
+from sgv.config import (
+    ENVIRONMENTS,
+    Defaults,
+    cache_config,
+    engine_options,
+    outbound_allowance,
+    sqlalchemy_url,
+)
 from sgv.extensions import cache, db, migrate
 
 
@@ -46,3 +53,4 @@ def _derive_settings(app: Flask) -> None:
     for key, value in cache_config(config["CACHE_URL"]).items():
         config.setdefault(key, value)
     config["MAX_CONTENT_LENGTH"] = config["MAX_BODY"]
+    config["OUTBOUND_ALLOW_PRIVATE"] = outbound_allowance(config["OUTBOUND_ALLOW_PRIVATE"])

@@ -1,5 +1,8 @@
 """Configuration defaults; every value can be overridden by an `SGV_<NAME>` variable."""
 
+import ipaddress
+from typing import Any
+
 # The cluster that scripts/run and scripts/test start (scripts/lib/postgres.sh).
 DEFAULT_DATABASE_URL = "postgresql://sgv@127.0.0.1:54320/sgv"
 
@@ -22,7 +25,11 @@ class Defaults:
     CLOCK_SKEW = 900  # seconds a pushed last_updated may be ahead of our clock (SPEC §3)
     CHECK_INTERVAL = 3600  # seconds between data-quality checks
     CHECK_FAILURES = 3  # consecutive failed checks before a CPO's EVSEs show UNKNOWN
-    HTTP_TIMEOUT = 10.0  # seconds for every outbound call to a CPO
+    HTTP_TIMEOUT = 10.0  # seconds for every outbound call to a CPO, connect and reads in all
+    # Loopback, private … addresses SGV may call: 0 none, 1 all (tests, closed networks), or
+    # a comma-separated list of networks (sgv/ocpi/client/guard.py). Public ones always.
+    OUTBOUND_ALLOW_PRIVATE = False
+    CHECK_CPO_DEADLINE = 300.0  # seconds the hourly check may spend on one CPO
     CHECK_OVERLAP = 900  # seconds a check's date_from reaches back before the last one
     FULL_SYNC_HOURS = 24  # hours between full pulls, which catch silently removed objects
     CHECK_RETRY_DELAY = 5.0  # seconds before the one retry of a failed pull
@@ -59,6 +66,24 @@ def engine_options(threads: int) -> dict:
     A pool smaller than the threads would open and close a connection per request.
     """
     return {"pool_pre_ping": True, "pool_size": threads}
+
+
+def outbound_allowance(value: Any) -> bool | tuple:
+    """Read SGV_OUTBOUND_ALLOW_PRIVATE: 1 or 0 (true, false …) or a list of IP networks."""
+    if isinstance(value, bool) or value in (0, 1):
+        return bool(value)
+    if isinstance(value, tuple | list):
+        return tuple(ipaddress.ip_network(item) for item in value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "", "0", "false", "no", "off"):
+        return text in ("1", "true", "yes", "on")
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in text.split(","))
+    except ValueError:
+        raise ValueError(
+            "SGV_OUTBOUND_ALLOW_PRIVATE must be 1, 0 or a comma-separated list of IP "
+            f"networks (e.g. 10.20.0.0/16,127.0.0.1), not {value!r}"
+        ) from None
 
 
 def cache_config(cache_url: str) -> dict:

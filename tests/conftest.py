@@ -49,6 +49,7 @@ def app_settings(url: str, **overrides) -> dict:
         "CACHE_TYPE": "SimpleCache",
         "PUBLIC_URL": "http://sgv.test",
         "HTTP_TIMEOUT": 5.0,  # generous on a loaded machine; timeout tests set their own
+        "OUTBOUND_ALLOW_PRIVATE": True,  # every test CPO is on 127.0.0.1; SSRF tests say no
         **overrides,
     }
 

@@ -51,6 +51,8 @@ def gunicorn(database_url: str, workers: int = 2, **settings: str) -> Iterator[s
     """Serve wsgi:app under gunicorn on a free port; yield its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    # Every CPO of a test is on 127.0.0.1: SGV may call loopback (not in SSRF tests).
+    settings = {"OUTBOUND_ALLOW_PRIVATE": "1", **settings}
     env = sgv_environment(database_url, PUBLIC_URL=base_url, **settings)
     process = subprocess.Popen(
         [

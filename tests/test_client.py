@@ -40,13 +40,27 @@ def tariff(number: int) -> dict:
     return {**example, "id": f"TAR{number}", "last_updated": "2024-03-01T10:00:00Z"}
 
 
+# Every CPO here is on 127.0.0.1: allowed as SGV_OUTBOUND_ALLOW_PRIVATE=1 would (the refusal
+# of such addresses is tested in tests/test_outbound.py).
+LOOPBACK_OK = {"allow_private": True}
+
+
+def negotiate(url: str, token: str, **options) -> client.Negotiation:
+    return client.negotiate(url, token, **LOOPBACK_OK, **options)
+
+
+def put_credentials(url: str, token: str, body: dict, **options) -> dict:
+    return client.put_credentials(url, token, body, **LOOPBACK_OK, **options)
+
+
 def token_form(value: str | None) -> str:
     return {TOKEN: "raw", BASE64_TOKEN: "base64"}.get(value or "", "other")
 
 
 def start_pull(cpo: CpoServer, module: str = "locations", **options) -> client.Crawl:
     version = options.pop("version", cpo.versions[0])
-    settings = {"encoding": client.default_encoding(version), "timeout": TIMEOUT} | options
+    settings = {"encoding": client.default_encoding(version), "timeout": TIMEOUT, **LOOPBACK_OK}
+    settings |= options
     return client.pull(cpo.endpoint_url(module, version), TOKEN, version=version, **settings)
 
 
@@ -65,7 +79,7 @@ def start_pull(cpo: CpoServer, module: str = "locations", **options) -> client.C
 )
 def test_negotiate_picks_the_highest_common_version(offered, chosen):
     with CpoServer(offered) as cpo:
-        deal = client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        deal = negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     assert deal.version == chosen
     assert deal.version_url == cpo.details_url(chosen)
     assert deal.url("locations") == cpo.endpoint_url("locations", chosen)
@@ -84,9 +98,9 @@ def test_negotiate_keeps_2_2_1_roles_and_files_2_1_1_endpoints_under_sender():
                 {"identifier": "tariffs", "role": "SENDER", "url": "/s/tariffs"},
             ],
         }
-        deal_221 = client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        deal_221 = negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     with CpoServer(("2.1.1",)) as old:
-        deal_211 = client.negotiate(old.versions_url, TOKEN, timeout=TIMEOUT)
+        deal_211 = negotiate(old.versions_url, TOKEN, timeout=TIMEOUT)
     base = cpo.base_url
     assert deal_221.endpoints == {
         "credentials": {"RECEIVER": f"{base}/c"},
@@ -113,21 +127,21 @@ def test_negotiate_retries_once_with_the_other_token_form_and_reports_the_one_th
     version, accept, encoding, forms_sent
 ):
     with CpoServer((version,), accept=accept) as cpo:
-        deal = client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        deal = negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     assert deal.encoding == encoding
     assert [token_form(request.token) for request in cpo.requests] == forms_sent
 
 
 def test_negotiate_with_an_unknown_token_fails_after_one_retry(cpo):
     with pytest.raises(client.CpoUnreachable, match="HTTP 401") as caught:
-        client.negotiate(cpo.versions_url, "not-the-token", timeout=TIMEOUT)
+        negotiate(cpo.versions_url, "not-the-token", timeout=TIMEOUT)
     assert caught.value.status_code == 3001
     assert cpo.versions_url in str(caught.value)
     assert len(cpo.requests) == 2
 
 
 def test_negotiate_sends_fresh_request_ids_one_correlation_id_and_no_routing_headers(cpo):
-    client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+    negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     request_ids = [request.headers["X-Request-ID"] for request in cpo.requests]
     correlations = {request.headers["X-Correlation-ID"] for request in cpo.requests}
     assert [request.route for request in cpo.requests] == ["versions", "details"]
@@ -145,8 +159,8 @@ def test_negotiate_with_nothing_listening_is_unreachable(how):
     else:
         with CpoServer() as cpo:
             url = cpo.versions_url
-    with pytest.raises(client.CpoUnreachable, match="cannot connect") as caught:
-        client.negotiate(url, TOKEN, timeout=TIMEOUT)
+    with pytest.raises(client.CpoUnreachable, match="no HTTP answer within") as caught:
+        negotiate(url, TOKEN, timeout=TIMEOUT)
     assert caught.value.status_code == 3001
     assert url in str(caught.value)
 
@@ -159,7 +173,7 @@ def test_negotiate_with_nothing_listening_is_unreachable(how):
 def test_negotiate_with_an_unusable_url_or_token_is_unreachable(cpo, url, token):
     url = url or cpo.versions_url
     with pytest.raises(client.CpoUnreachable, match="cannot send the request") as caught:
-        client.negotiate(url, token, timeout=TIMEOUT)
+        negotiate(url, token, timeout=TIMEOUT)
     assert url in str(caught.value)
 
 
@@ -170,7 +184,7 @@ FAULTS = {
     "JSON without envelope": ({"body": '[{"version": "2.2.1"}]'}, "not an OCPI response"),
     "OCPI error status with HTTP 200": ({"status_code": 3000}, "OCPI error, OCPI status 3000"),
     "OCPI client error status": ({"status_code": 2001}, "OCPI status 2001"),
-    "slowness": ({"delay": 1.0}, f"no answer within {TIMEOUT:g} s"),
+    "slowness": ({"delay": 1.0}, f"no HTTP answer within {TIMEOUT:g} s"),
 }
 
 
@@ -183,7 +197,7 @@ def test_negotiate_against_a_failing_cpo_is_unreachable_naming_url_and_cause(
     url = cpo.versions_url if route == "versions" else cpo.details_url("2.2.1")
     started = time.monotonic()
     with pytest.raises(client.CpoUnreachable) as caught:
-        client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     assert caught.value.status_code == 3001
     assert url in str(caught.value)
     assert cause in str(caught.value)
@@ -192,7 +206,7 @@ def test_negotiate_against_a_failing_cpo_is_unreachable_naming_url_and_cause(
 
 def test_negotiate_waits_for_a_slow_cpo_that_answers_within_the_timeout(cpo):
     cpo.fail("versions", delay=0.2)
-    deal = client.negotiate(cpo.versions_url, TOKEN, timeout=1.0)
+    deal = negotiate(cpo.versions_url, TOKEN, timeout=1.0)
     assert deal.version == "2.2.1"
 
 
@@ -208,7 +222,7 @@ def test_negotiate_waits_for_a_slow_cpo_that_answers_within_the_timeout(cpo):
 def test_negotiate_names_the_missing_endpoints(versions, modules, role, missing):
     with CpoServer(versions, modules=modules, role=role) as cpo:
         with pytest.raises(client.MissingEndpoints) as caught:
-            client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+            negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     assert caught.value.status_code == 3003
     assert caught.value.missing == missing
     assert all(name in str(caught.value) for name in missing)
@@ -217,7 +231,7 @@ def test_negotiate_names_the_missing_endpoints(versions, modules, role, missing)
 
 def test_negotiate_requires_only_what_it_is_asked_for():
     with CpoServer(modules=("credentials", "locations")) as cpo:
-        deal = client.negotiate(
+        deal = negotiate(
             cpo.versions_url, TOKEN, timeout=TIMEOUT, required=("credentials", "locations")
         )
     assert "tariffs" not in deal.endpoints
@@ -227,7 +241,7 @@ def test_negotiate_requires_only_what_it_is_asked_for():
 def test_negotiate_without_a_common_version_names_what_was_offered(offered):
     with CpoServer(offered) as cpo:
         with pytest.raises(client.NoCommonVersion) as caught:
-            client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+            negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
     assert caught.value.status_code == 3002
     assert caught.value.offered == list(offered)
     assert all(version in str(caught.value) for version in offered)
@@ -241,13 +255,13 @@ def test_negotiate_without_a_common_version_names_what_was_offered(offered):
 def test_negotiate_rejects_a_versions_answer_that_is_not_a_list(cpo, versions_data):
     cpo.versions_data = versions_data
     with pytest.raises(client.CpoUnreachable, match="data is not a list of versions"):
-        client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
 
 
 def test_negotiate_rejects_version_details_without_endpoints(cpo):
     cpo.details_data["2.2.1"] = [{"identifier": "locations"}]
     with pytest.raises(client.CpoUnreachable, match="no list of endpoints"):
-        client.negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
+        negotiate(cpo.versions_url, TOKEN, timeout=TIMEOUT)
 
 
 # -- put_credentials ----------------------------------------------------------------------
@@ -258,7 +272,7 @@ def test_put_credentials_sends_ours_and_returns_the_cpos(version):
     ours = {"token": "token-c", "url": "http://sgv.test/api/versions", "roles": []}
     with CpoServer((version,)) as cpo:
         cpo.next_token = "renewed-token-b"
-        theirs = client.put_credentials(
+        theirs = put_credentials(
             cpo.endpoint_url("credentials", version),
             TOKEN,
             ours,
@@ -284,7 +298,7 @@ def test_put_credentials_to_a_failing_cpo_is_unreachable(cpo, fault):
     cpo.fail("credentials", **fault)
     url = cpo.endpoint_url("credentials")
     with pytest.raises(client.CpoUnreachable, match=f"PUT {url}"):
-        client.put_credentials(
+        put_credentials(
             url, TOKEN, {"token": "x"}, version="2.2.1", encoding="base64", timeout=TIMEOUT
         )
 
@@ -436,7 +450,7 @@ def test_pull_raises_when_a_later_page_fails_after_yielding_the_earlier_ones(cpo
 @pytest.mark.parametrize(
     ("fault", "cause"),
     [
-        ({"delay": 1.0}, "no answer within"),
+        ({"delay": 1.0}, "no HTTP answer within"),
         ({"status_code": 3000}, "OCPI status 3000"),
         ({"body": "<html>"}, "not JSON"),
         ({"body": '{"data": {"id": "LOC1"}, "status_code": 1000}'}, "data is not a list"),

@@ -163,10 +163,15 @@ def test_demo_cpo_serves_paginated_sender_lists_and_takes_renewed_credentials():
     when = "2024-06-03T08:00:00Z"
     own = locations(read_register()["IBD"][:400], profile, when)
     with DemoCpo(profile, own, tariffs(profile, when)) as cpo:
-        deal = client.negotiate(cpo.versions_url, cpo.token_b, timeout=5)
+        deal = client.negotiate(cpo.versions_url, cpo.token_b, timeout=5, allow_private=True)
         assert deal.version == "2.2.1"
         pull = client.pull(
-            deal.url("locations"), cpo.token_b, version="2.2.1", encoding="base64", timeout=5
+            deal.url("locations"),
+            cpo.token_b,
+            version="2.2.1",
+            encoding="base64",
+            timeout=5,
+            allow_private=True,
         )
         assert [doc["id"] for doc in pull] == [doc["id"] for doc in own]
         assert pull.complete and pull.pages == math.ceil(len(own) / 100)
@@ -177,11 +182,17 @@ def test_demo_cpo_serves_paginated_sender_lists_and_takes_renewed_credentials():
             version="2.2.1",
             encoding="raw",
             timeout=5,
+            allow_private=True,
             date_from=datetime(2024, 6, 4, tzinfo=UTC),
         )
         assert [doc["id"] for doc in since] == [own[7]["id"]]
         found = client.pull(
-            deal.url("tariffs"), cpo.token_b, version="2.2.1", encoding="base64", timeout=5
+            deal.url("tariffs"),
+            cpo.token_b,
+            version="2.2.1",
+            encoding="base64",
+            timeout=5,
+            allow_private=True,
         )
         assert [doc["id"] for doc in found] == ["AC", "DC", "HPC"]
 
@@ -192,8 +203,9 @@ def test_demo_cpo_serves_paginated_sender_lists_and_takes_renewed_credentials():
             version="2.2.1",
             encoding="base64",
             timeout=5,
+            allow_private=True,
         )
         assert theirs["token"] == cpo.token_b
         assert cpo.token_c == "renewed-token-c"
         with pytest.raises(client.CpoUnreachable, match="HTTP 401"):
-            client.negotiate(cpo.versions_url, "not-the-token", timeout=5)
+            client.negotiate(cpo.versions_url, "not-the-token", timeout=5, allow_private=True)

@@ -101,7 +101,7 @@ def unreachable(cpo: CpoServer) -> None:
         (lambda cpo: cpo.fail("versions", http_status=500), 3001, "500"),
         (lambda cpo: cpo.fail("details", body=b"<html>"), 3001, "JSON"),
         (lambda cpo: cpo.fail("versions", status_code=3000), 3001, "3000"),
-        (lambda cpo: cpo.fail("versions", delay=1.5), 3001, "no answer within"),
+        (lambda cpo: cpo.fail("versions", delay=1.5), 3001, "no HTTP answer within"),
         (lambda cpo: setattr(cpo, "versions", ["2.0"]), 3002, "2.0"),
         (lambda cpo: setattr(cpo, "modules", ["credentials", "locations"]), 3003, "tariffs"),
         (lambda cpo: setattr(cpo, "role", "RECEIVER"), 3003, "locations"),

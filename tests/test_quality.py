@@ -136,7 +136,7 @@ def test_a_bad_object_among_good_ones_is_rejected_and_the_rest_applied(cpo):
 @pytest.mark.parametrize(
     ("fault", "cause"),
     [
-        ({"delay": 1}, "no answer within 0.5 s"),
+        ({"delay": 1}, "no HTTP answer within 0.5 s"),
         ({"http_status": 500}, "HTTP 500"),
         ({"status_code": 3000}, "OCPI error, OCPI status 3000"),
         ({"http_status": 404, "status_code": 2000}, "HTTP 404"),
@@ -176,7 +176,7 @@ def test_a_cpo_that_goes_dark_turns_unknown_after_three_failures_and_evses_recov
     failures.append(check(party))
     party = db.session.get(Party, party.id)
     assert [r.reachable for r in failures] == [False, False, False]
-    assert "cannot connect" in failures[0].error
+    assert "no HTTP answer within" in failures[0].error
     assert party.consecutive_failures == 3
     assert party.unknown_since == failures[0].started_at
     check(party)  # a fourth failure keeps the streak's start

@@ -41,6 +41,7 @@ from sgv.parties.lifecycle import find_party, transition
 from sgv.registry import import_register
 
 ACTOR = "demo"  # the audit log's actor for everything the demo does
+LOOPBACK = "127.0.0.0/8,::1"  # where the demo CPOs listen (SGV_OUTBOUND_ALLOW_PRIVATE)
 PROFILES = (
     Profile("IBD", "Iberdrola Clientes", "900 000 001", "2.2.1", "live"),
     Profile("CEP", "Cepsa Comercial Petróleo", "900 000 002", "2.1.1", "live"),
@@ -112,8 +113,12 @@ def admitted(profile: Profile) -> Party:
 
 @contextmanager
 def sgv_server() -> Iterator[str]:
-    """Serve a second instance of this SGV app, same settings, on a free port; yield its URL."""
-    app = create_app(dict(current_app.config))
+    """Serve a second instance of this SGV app, same settings, on a free port; yield its URL.
+
+    The demo CPOs listen on 127.0.0.1, so this instance, and only it, may call loopback
+    addresses (SGV_OUTBOUND_ALLOW_PRIVATE); other private addresses stay refused.
+    """
+    app = create_app({**current_app.config, "OUTBOUND_ALLOW_PRIVATE": LOOPBACK})
     server = Background(app, "demo-sgv")
     # The OCPI URLs SGV hands out must point at this server, not at SGV_PUBLIC_URL.
     app.config["PUBLIC_URL"] = server.url

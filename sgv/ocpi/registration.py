@@ -77,6 +77,7 @@ def negotiate(credentials: dict) -> client.Negotiation:
             credentials["url"],
             credentials["token"],
             timeout=current_app.config["HTTP_TIMEOUT"],
+            allow_private=current_app.config["OUTBOUND_ALLOW_PRIVATE"],
         )
     except client.CpoError as error:
         raise Refused(error.kind, str(error)) from error
@@ -165,6 +166,7 @@ def renew(party: Party, *, actor: str) -> Issued:
             version=party.version,
             encoding=party.token_b_encoding or "base64",
             timeout=current_app.config["HTTP_TIMEOUT"],
+            allow_private=current_app.config["OUTBOUND_ALLOW_PRIVATE"],
         )
     except client.CpoError as error:
         raise Refused(error.kind, str(error)) from error

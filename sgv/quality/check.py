@@ -17,6 +17,7 @@ EVSE recovers only with its next newer status.
 """
 
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -90,6 +91,9 @@ def plan_for(party: Party, moment: datetime) -> Plan | str:
         page_size=int(config["CHECK_PAGE_SIZE"]),
         max_pages=int(config["CHECK_MAX_PAGES"]),
         our_party=(config["COUNTRY_CODE"], config["PARTY_ID"]),
+        budget=float(config["CHECK_CPO_DEADLINE"]),
+        deadline=time.monotonic() + float(config["CHECK_CPO_DEADLINE"]),
+        allow_private=config["OUTBOUND_ALLOW_PRIVATE"],
     )
 
 

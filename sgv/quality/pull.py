@@ -3,6 +3,10 @@
 No database here: the check fetches everything first and writes afterwards, so no row
 lock is held while a slow CPO answers (its own pushes would wait for it). The price is
 memory: one CPO's changed objects (a full sync: all of them) are held at once.
+
+Time: each call ends within SGV_HTTP_TIMEOUT, and everything asked of one CPO (both
+modules, every page, the retry) within SGV_CHECK_CPO_DEADLINE, after which the check
+of that CPO fails and the run goes on with the next CPO.
 """
 
 import logging
@@ -43,6 +47,20 @@ class Plan:
     page_size: int
     max_pages: int
     our_party: tuple[str, str]
+    budget: float  # SGV_CHECK_CPO_DEADLINE, for messages
+    deadline: float  # time.monotonic() by which everything asked of this CPO ends
+    allow_private: client.Allowance = False
+
+    def out_of_time(self) -> bool:
+        """Say whether this CPO's deadline has passed."""
+        return time.monotonic() >= self.deadline
+
+    def late(self) -> client.CpoUnreachable:
+        """Return the failure of a check that reached this CPO's deadline."""
+        return client.CpoUnreachable(
+            f"the check of {self.label} stopped at its deadline of {self.budget:g} s "
+            "(SGV_CHECK_CPO_DEADLINE)"
+        )
 
 
 @dataclass
@@ -132,6 +150,8 @@ def crawl(plan: Plan, module: str) -> Pulled:
         max_pages=plan.max_pages,
         our_party=plan.our_party,
         their_party=plan.owner,
+        allow_private=plan.allow_private,
+        within=plan.deadline,
     ) as pages:
         for raw in pages:
             pulled.returned += 1
@@ -142,12 +162,24 @@ def crawl(plan: Plan, module: str) -> Pulled:
 
 
 def fetch(plan: Plan, module: str) -> Pulled:
-    """Pull one module, retrying once from the first page after a short delay."""
+    """Pull one module, retrying once from the first page after a short delay.
+
+    Past the CPO's deadline nothing more is asked, and the failure says so.
+    """
+    if plan.out_of_time():
+        raise plan.late()
     try:
         return crawl(plan, module)
     except client.CpoError as error:
+        if plan.out_of_time():
+            raise plan.late() from error
         log.warning("check %s: %s failed, retrying: %s", plan.label, module, error)
-    time.sleep(plan.retry_delay)
-    pulled = crawl(plan, module)
+    time.sleep(min(plan.retry_delay, max(plan.deadline - time.monotonic(), 0)))
+    try:
+        pulled = crawl(plan, module)
+    except client.CpoError as error:
+        if plan.out_of_time():
+            raise plan.late() from error
+        raise
     pulled.attempts = 2
     return pulled

@@ -1,23 +1,40 @@
 """One call from the platform to a CPO: the token forms, the headers, the answer's envelope.
 
-Plain `requests`, no Flask: settings (timeout, our identity) come as arguments, so the
+Plain `requests` through transport.Outbound (checked, pinned connections, a deadline per
+call), no Flask: settings (timeout, allowance, our identity) come as arguments, so the
 registration views, the CLI and the hourly check share it. Every failure is a `CpoError`
 whose message names the URL and the cause, and whose `kind` says why our own answer
 refuses (SPEC §3: CPO unreachable, no common version, required endpoints missing).
+
+What a message may say (issue #15): never a byte of the answer's body, and one wording
+for every network failure — closed port, reset, timeout, an answer that is not HTTP —
+so that a caller who chooses the URL learns nothing about the ports behind it.
 """
 
 import base64
-import re
+import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from sgv.core.refusals import Kind
+from sgv.ocpi.client.guard import AddressRefused
+from sgv.ocpi.client.transport import Outbound
 from sgv.ocpi.envelope import REFUSALS
 
+log = logging.getLogger(__name__)
+
 ENCODINGS = ("base64", "raw")
+# The one wording of every network failure (closed port, reset, not HTTP, timeout).
+NO_ANSWER = "no HTTP answer within {timeout:g} s (the connection failed, broke or timed out)"
+NOT_CALLED = "not called: SGV calls only hosts that resolve to public internet addresses"
+REDIRECT_REFUSED = (
+    "a redirect was not followed: SGV calls only hosts that resolve to public internet addresses"
+)
 
 
 class CpoError(Exception):
@@ -94,8 +111,14 @@ class Answer:
     encoding: str
 
 
+def deadline_for(timeout: float, within: float | None = None) -> float:
+    """Return the time.monotonic() by which a call must end: `timeout` from now, or earlier."""
+    deadline = time.monotonic() + timeout
+    return deadline if within is None else min(deadline, within)
+
+
 def call(
-    session: requests.Session,
+    outbound: Outbound,
     method: str,
     url: str,
     token: str,
@@ -105,16 +128,21 @@ def call(
     correlation_id: str,
     headers: dict[str, str] | None = None,
     body: Any = None,
+    within: float | None = None,
 ) -> Answer:
-    """Call a CPO, once more with the other token form on a 401; return the checked answer."""
+    """Call a CPO, once more with the other token form on a 401; return the checked answer.
+
+    The whole call (connect, every read, redirects, the retry) ends `timeout` seconds
+    from now, or at `within` (a time.monotonic() deadline of the caller) if earlier.
+    """
     if encoding not in ENCODINGS:
         raise ValueError(f"token encoding must be one of {ENCODINGS}, not {encoding!r}")
-    response = send(session, method, url, token, encoding, timeout, correlation_id, headers, body)
+    deadline = deadline_for(timeout, within)
+    request = (outbound, method, url, token, timeout, deadline, correlation_id, headers, body)
+    response = send(*request, encoding)
     if response.status_code == 401:
         encoding = other_encoding(encoding)
-        response = send(
-            session, method, url, token, encoding, timeout, correlation_id, headers, body
-        )
+        response = send(*request, encoding)
         if response.status_code == 401:
             raise CpoUnreachable(
                 f"{method} {url}: HTTP 401 with the token both in base64 and raw",
@@ -125,17 +153,18 @@ def call(
 
 
 def send(
-    session: requests.Session,
+    outbound: Outbound,
     method: str,
     url: str,
     token: str,
-    encoding: str,
     timeout: float,
+    deadline: float,
     correlation_id: str,
     headers: dict[str, str] | None,
     body: Any,
+    encoding: str,
 ) -> requests.Response:
-    """Make one HTTP request; network failures become CpoUnreachable."""
+    """Make one HTTP request by the deadline; failures become CpoUnreachable."""
     all_headers = {
         "Authorization": authorization(token, encoding),
         "X-Request-ID": new_id(),
@@ -144,32 +173,29 @@ def send(
         **(headers or {}),
     }
     try:
-        return session.request(
-            method,
-            url,
-            headers=all_headers,
-            json=body,
-            timeout=timeout,
-        )
-    except requests.Timeout as exc:
-        raise CpoUnreachable(f"{method} {url}: no answer within {timeout:g} s", url=url) from exc
-    except requests.ConnectionError as exc:
-        # requests reports a read timeout during the body as a ConnectionError.
-        if "timed out" in str(exc):
-            cause = f"no answer within {timeout:g} s"
-        else:
-            cause = f"cannot connect ({network_cause(exc)})"
+        return outbound.request(method, url, headers=all_headers, json=body, deadline=deadline)
+    except AddressRefused as exc:
+        first = exc.host.strip("[]").lower() == (urlsplit(url).hostname or "").lower()
+        cause = NOT_CALLED if first else REDIRECT_REFUSED
         raise CpoUnreachable(f"{method} {url}: {cause}", url=url) from exc
-    except (requests.RequestException, ValueError) as exc:
-        # A URL or token that cannot go on the wire (bad scheme, non-ASCII token …).
-        cause = f"cannot send the request ({shorten(str(exc) or type(exc).__name__)})"
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+        raise unsendable(method, url, exc) from exc
+    except (requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader) as exc:
+        raise unsendable(method, url, exc) from exc
+    except requests.RequestException as exc:
+        # The cause (refused, reset, garbage, timeout) goes to our log only: said to
+        # whoever chose the URL, it would tell open ports from closed ones.
+        log.warning("%s %s: %s: %s", method, url, type(exc).__name__, exc)
+        cause = NO_ANSWER.format(timeout=timeout)
         raise CpoUnreachable(f"{method} {url}: {cause}", url=url) from exc
+    except ValueError as exc:
+        raise unsendable(method, url, exc) from exc
 
 
-def network_cause(exc: Exception) -> str:
-    """Return the short OS-level reason buried in a requests exception."""
-    found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
-    return found.group(1).strip() if found else type(exc).__name__
+def unsendable(method: str, url: str, exc: Exception) -> CpoUnreachable:
+    """Say that a URL or token cannot go on the wire (bad scheme, non-ASCII token …)."""
+    cause = f"cannot send the request ({shorten(str(exc) or type(exc).__name__)})"
+    return CpoUnreachable(f"{method} {url}: {cause}", url=url)
 
 
 def shorten(text: str, size: int = 200) -> str:
@@ -194,18 +220,15 @@ def envelope_data(method: str, url: str, response: requests.Response) -> Any:
         status = int(status)
     if isinstance(status, bool) or not isinstance(status, int):
         status = None
-    said = ""
-    if status is not None:
-        said = f", OCPI status {status}"
-        if body.get("status_message"):
-            said += f" ({shorten(str(body['status_message']))})"
+    # The numeric status only: the status_message is the CPO's text (SSRF: no body bytes).
+    said = "" if status is None else f", OCPI status {status}"
     if not 200 <= http < 300:
         raise CpoUnreachable(
             f"{where}: HTTP {http}{said}", url=url, http_status=http, ocpi_status=status
         )
     if not_json:
         raise CpoUnreachable(
-            f"{where}: HTTP {http} with a body that is not JSON: {shorten(response.text, 80)!r}",
+            f"{where}: HTTP {http} with a body that is not JSON",
             url=url,
             http_status=http,
         )

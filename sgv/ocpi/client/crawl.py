@@ -15,6 +15,8 @@ import requests
 
 from sgv.core.times import utc_text
 from sgv.ocpi.client.calls import CpoUnreachable, call, new_id, routing_headers
+from sgv.ocpi.client.guard import Allowance
+from sgv.ocpi.client.transport import Outbound
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,8 @@ class Crawl(Iterator[dict]):
     so a full sync may treat what it did not see as gone. A guard that stops the crawl
     (repeated or non-advancing Link, empty page, Link to another host, page limit)
     leaves `complete` False and says why in `stopped`. A failed call raises CpoError;
-    objects already yielded stay yielded.
+    objects already yielded stay yielded. Each page is a call within `timeout`; `within`
+    (a time.monotonic() deadline) ends the whole crawl, however many pages are left.
     """
 
     def __init__(
@@ -97,6 +100,8 @@ class Crawl(Iterator[dict]):
         our_party: tuple[str, str] = ("ES", "SGV"),
         their_party: tuple[str, str] | None = None,
         correlation_id: str | None = None,
+        allow_private: Allowance = False,
+        within: float | None = None,
     ) -> None:
         self.url = url
         self.version = version
@@ -118,6 +123,8 @@ class Crawl(Iterator[dict]):
         )
         self._token = token
         self._timeout = timeout
+        self._allow_private = allow_private
+        self._within = within
         self._headers = routing_headers(version, our_party, their_party)
         self._correlation_id = correlation_id or new_id()
         self._items = self._crawl()
@@ -161,7 +168,7 @@ class Crawl(Iterator[dict]):
     def _crawl(self) -> Iterator[dict]:
         seen: set[str] = set()
         url, previous = self.first_url, None
-        with requests.Session() as session:
+        with Outbound(self._allow_private) as session:
             while True:
                 reason = self._guard(url, previous, seen)
                 if reason:
@@ -177,6 +184,7 @@ class Crawl(Iterator[dict]):
                     timeout=self._timeout,
                     correlation_id=self._correlation_id,
                     headers=self._headers,
+                    within=self._within,
                 )
                 self.encoding = answer.encoding
                 self.pages += 1

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import requests
-
 from sgv.core.refusals import Kind
 from sgv.ocpi import MODULES, VERSIONS
 from sgv.ocpi.client.calls import CpoError, CpoUnreachable, call, default_encoding, new_id
+from sgv.ocpi.client.guard import Allowance
+from sgv.ocpi.client.transport import Outbound
 
 # 2.1.1 endpoints carry no role; a CPO's 2.1.1 modules are its Sender (CPO) interfaces,
 # so they are stored under SENDER and looked up the same way in every version.
@@ -118,10 +118,14 @@ def negotiate(
     timeout: float,
     required: tuple[str, ...] = MODULES,
     correlation_id: str | None = None,
+    allow_private: Allowance = False,
 ) -> Negotiation:
-    """Find the highest common version at a CPO and check it offers the required endpoints."""
+    """Find the highest common version at a CPO and check it offers the required endpoints.
+
+    Two calls (versions, version details), each within `timeout` seconds.
+    """
     correlation_id = correlation_id or new_id()
-    with requests.Session() as session:
+    with Outbound(allow_private) as session:
         # No version is known yet: start with base64 (2.2.x) and let call() fall back.
         listing = call(
             session,
@@ -175,9 +179,10 @@ def put_credentials(
     encoding: str,
     timeout: float,
     correlation_id: str | None = None,
+    allow_private: Allowance = False,
 ) -> dict:
     """PUT the platform's new credentials to a CPO; return the CPO's credentials (data)."""
-    with requests.Session() as session:
+    with Outbound(allow_private) as session:
         answer = call(
             session,
             "PUT",
