@@ -17,19 +17,32 @@ import requests
 
 SLOW_HEADER = b"GET /healthz HTTP/1.1\r\nHost: sgv.test\r\n"
 SLOW_BODY = (
-    b"PUT /api/2.2.1/locations/ES/ABC/LOC1 HTTP/1.1\r\nHost: sgv.test\r\n"
-    b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+    "PUT {path} HTTP/1.1\r\nHost: sgv.test\r\n{credentials}"
+    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{"
 )
 
 
 class SlowClients:
-    """`headers` connections trickling header lines and `bodies` trickling PUT bodies."""
+    """`headers` connections trickling header lines and `bodies` trickling PUT bodies.
+
+    With an `authorization` header the bodies are a CPO's: the app reads them, so each one
+    holds a thread until it is whole; without, the app refuses them before reading.
+    """
 
     def __init__(
-        self, port: int, headers: int, bodies: int, every: float = 2.0, spacing: float = 0.05
+        self,
+        port: int,
+        headers: int,
+        bodies: int,
+        every: float = 2.0,
+        spacing: float = 0.05,
+        authorization: str = "",
+        path: str = "/api/2.2.1/locations/ES/ABC/LOC1",
     ) -> None:
         self.port = port
-        self.kinds = [SLOW_HEADER] * headers + [SLOW_BODY] * bodies
+        credentials = f"Authorization: {authorization}\r\n" if authorization else ""
+        body = SLOW_BODY.format(path=path, credentials=credentials).encode()
+        self.kinds = [SLOW_HEADER] * headers + [body] * bodies
         self.every = every
         self.spacing = spacing
         self.sockets: list[socket.socket] = []
@@ -65,7 +78,7 @@ class SlowClients:
                 if conn.fileno() < 0:
                     continue
                 try:
-                    conn.sendall(b"X-Slow-%d: 1\r\n" % line if start is SLOW_HEADER else b" ")
+                    conn.sendall(b"X-Slow-%d: 1\r\n" % line if start == SLOW_HEADER else b" ")
                 except OSError:
                     conn.close()  # the server gave up on it
                     self.closed_by_server += 1
