@@ -275,3 +275,13 @@ def test_database_restart_answers_503_then_recovers():
                 time.sleep(0.2)
             after = {k: requests.get(u, headers=token).status_code for k, u in urls.items()}
             assert after == before
+
+
+def test_nginx_answers_503_with_retry_after_while_gunicorn_is_down():
+    with nginx_front(f"127.0.0.1:{free_port()}", free_port()) as front:  # nothing listens there
+        ocpi = requests.get(f"{front.base_url}/api/versions", headers={"X-Request-ID": "r-2"})
+        data = requests.get(f"{front.base_url}/opendata/installations.json")
+    assert (ocpi.status_code, envelope_of(ocpi)["status_code"]) == (503, 3000)
+    assert ocpi.headers["X-Request-ID"] == "r-2"
+    assert ocpi.headers["Retry-After"] == data.headers["Retry-After"] == "5"
+    assert (data.status_code, data.json()["code"]) == (503, 503)
