@@ -10,9 +10,12 @@ never POST (the credentials handshake), and never after a read timeout: a server
 slow is not asked twice.
 """
 
+from typing import Any
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 RETRIED_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
@@ -21,7 +24,16 @@ RETRIED_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 class DroppedConnectionRetry(Retry):
     """Retry a request whose connection was dropped; give up on a timed-out answer."""
 
-    def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Retry:
+        """Count one more attempt, unless the server was only slow: then give up at once."""
         if isinstance(error, ReadTimeoutError):
             raise error
         return super().increment(method, url, response, error, *args, **kwargs)
