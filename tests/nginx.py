@@ -69,9 +69,6 @@ class Front:
     prefix: Path
     process: subprocess.Popen
 
-    def error_log(self) -> str:
-        return (self.prefix / "error.log").read_text(errors="replace")
-
 
 def prepare(port: int, upstream: str) -> Path:
     """Render the configuration into a new prefix readable by nginx's workers."""
