@@ -72,11 +72,14 @@ class Front:
 
 def prepare(port: int, upstream: str) -> Path:
     """Render the configuration into a new prefix readable by nginx's workers."""
+    text = PRODUCTION_CONFIG.read_text()
     prefix = Path(tempfile.mkdtemp(prefix="sgv-nginx-"))
     prefix.chmod(0o755)  # workers (nobody, as root) write temp files below it
-    (prefix / "nginx.conf").write_text(
-        render(PRODUCTION_CONFIG.read_text(), prefix, port, upstream)
-    )
+    try:
+        (prefix / "nginx.conf").write_text(render(text, prefix, port, upstream))
+    except AssertionError:
+        shutil.rmtree(prefix)
+        raise
     return prefix
 
 
