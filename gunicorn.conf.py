@@ -20,7 +20,20 @@ worker_class = "gthread"
 threads = int(os.environ.get("SGV_THREADS", Defaults.THREADS))
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+# Idle keep-alive connections live 75 s: longer than clients reuse them (the demo
+# simulator every 5 s, CPOs' pools, nginx's upstream pool, which deploy/nginx.conf closes
+# after 60 s idle). At 5 s, a client reusing a connection idle for about 5 s raced
+# gunicorn closing it, and lost the push to RemoteDisconnected or ConnectionResetError
+# (issue #15; tests/test_front.py). Idle connections wait in the poller, not in threads.
+keepalive = 75
+# A 10 KB Authorization header reaches the app, which answers in the OCPI envelope
+# (nginx accepts header lines up to the same 16 KB, deploy/nginx.conf); beyond, gunicorn
+# alone answers its own HTML 431. The request line is gunicorn's maximum, 8190.
+limit_request_field_size = 16384
+limit_request_line = 8190
+# The address of the client is the peer's, unless the peer is a trusted proxy
+# (SGV_TRUSTED_PROXIES, sgv/core/proxy.py); gunicorn trusts X-Forwarded-Proto from it only.
+forwarded_allow_ips = os.environ.get("SGV_TRUSTED_PROXIES", Defaults.TRUSTED_PROXIES)
 # Recycle workers now and then, with jitter so they don't all at once; CPOs push hundreds
 # of statuses a second, so not every few seconds.
 max_requests = 100_000

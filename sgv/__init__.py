@@ -10,6 +10,7 @@ from sgv.config import (
     outbound_allowance,
     sqlalchemy_url,
 )
+from sgv.core.proxy import TrustedProxyFix, trusted_networks
 from sgv.extensions import cache, db, migrate
 
 
@@ -37,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     ocpi_api.init_app(app)
     errors.register(app)
     app.cli.add_command(sgv_cli)
+    networks = trusted_networks(app.config["TRUSTED_PROXIES"])
+    if networks:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, networks)  # type: ignore[method-assign]
     return app
 
 

@@ -45,6 +45,10 @@ class Defaults:
     # Threads per gunicorn worker (gunicorn.conf.py reads it too): each holds at most one
     # database connection, so it also sizes each process's pool.
     THREADS = 8
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    # networks; empty: none, the peer is the client). Production: 127.0.0.1, the nginx
+    # of deploy/nginx.conf on the same host; gunicorn.conf.py reads it too.
+    TRUSTED_PROXIES = ""
 
     JSON_SORT_KEYS = False
 

@@ -6,10 +6,11 @@ see URLs that matched no route (Flask docs, "Handling Application Errors").
 
 import uuid
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+import psycopg
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from sgv.core.refusals import Refused
 from sgv.extensions import db
@@ -17,6 +18,10 @@ from sgv.models import Rejection
 from sgv.ocpi import envelope
 
 OBJECT_IDS = ("location_id", "evse_uid", "connector_id", "tariff_id")
+# SQLSTATEs of a database that is going away or not back yet: class 08 (connection
+# exception), admin_shutdown, crash_shutdown, cannot_connect_now. None: no answer at all.
+OUTAGE_STATES = ("08", "57P01", "57P02", "57P03")
+RETRY_AFTER = 5  # seconds: a PostgreSQL restart or failover takes a few
 
 
 def audience() -> str:
@@ -101,6 +106,42 @@ def unexpected_error(error: Exception) -> Response | tuple:
     return http_error(InternalServerError(description=description))
 
 
+def database_outage(error: Exception) -> bool:
+    """Tell whether an error means the database is unreachable, not that a query failed."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    return error.sqlstate is None or error.sqlstate.startswith(OUTAGE_STATES)
+
+
+def database_unavailable(error: Exception) -> Response | tuple:
+    """Answer 503 with Retry-After while the database is away (SPEC §3: 503, OCPI 3000)."""
+    if not database_outage(error):
+        return unexpected_error(error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # the connection is gone; the session is discarded at the end of the request
+    current_app.logger.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, error
+    )
+    message = "The database is unavailable; try again in a few seconds."
+    if audience() == "ocpi":  # no rejection recorded: there is nowhere to record it
+        response = envelope.ocpi_response(
+            http_status=503, status_code=envelope.http_error_code(503), message=message
+        )
+    elif audience() == "opendata" or request.path.startswith("/map/"):
+        response = jsonify(code=503, name="Service Unavailable", description=message)
+        response.status_code = 503
+    else:
+        response = make_response(http_error(ServiceUnavailable(description=message)))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def echo_message_ids(response: Response) -> Response:
     """Echo or create X-Request-ID and X-Correlation-ID on every OCPI answer (OCPI 2.2 §4.1)."""
     if audience() == "ocpi":
@@ -114,4 +155,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Refused, refused)
     app.register_error_handler(Exception, unexpected_error)
+    app.register_error_handler(DBAPIError, database_unavailable)
+    app.register_error_handler(psycopg.OperationalError, database_unavailable)
     app.after_request(echo_message_ids)

@@ -41,15 +41,19 @@ apt_install() {
   fi
 }
 
-# ensure_system_packages [chromium]: PostgreSQL + PostGIS always, Chromium on request.
+# ensure_system_packages [chromium] [nginx]: PostgreSQL + PostGIS always, the others on
+# request (the tests drive Chromium and start nginx in front of gunicorn).
 ensure_system_packages() {
-  local missing=()
+  local missing=() extra
   [ -x "$PG_BIN/postgres" ] || missing+=("postgresql-$PG_VERSION")
   [ -f "/usr/share/postgresql/$PG_VERSION/extension/postgis.control" ] \
     || missing+=("postgresql-$PG_VERSION-postgis-3")
-  if [ "${1:-}" = chromium ] && ! command -v chromium >/dev/null 2>&1; then
-    missing+=(chromium)
-  fi
+  for extra in "$@"; do
+    case $extra in
+      chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+      nginx) [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx) ;;
+    esac
+  done
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   [ -x "$PG_BIN/postgres" ] || die "PostgreSQL server binaries not found in $PG_BIN"
 }

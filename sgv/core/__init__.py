@@ -3,5 +3,6 @@
 times.py (the one UTC writer, Python and SQL), dataversion.py (the bump door: services
 touch() what they change, one listener bumps after the commit), caching.py (public
 answers cached under the data versions), refusals.py (Refused(kind): why a service says
-no, answered by ocpi/envelope.py's table).
+no, answered by ocpi/envelope.py's table), proxy.py (the client's address behind a trusted
+proxy).
 """

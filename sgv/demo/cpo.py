@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from sgv.demo.objects import Profile
 from sgv.demo.serving import Background
+from sgv.demo.session import pushing_session
 
 PAGE = 100  # objects per page of a Sender list (X-Limit)
 TIMEOUT = 30.0  # seconds for a call to SGV: pushes queue up while it works
@@ -198,7 +199,7 @@ class DemoCpo:
     def session(self) -> requests.Session:
         """Return this thread's HTTP session (requests sessions are not thread-safe)."""
         if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
+            self._local.session = pushing_session()  # resends a push a stale connection lost
             with self._lock:
                 self._sessions.append(self._local.session)
         return self._local.session
