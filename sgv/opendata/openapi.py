@@ -6,9 +6,10 @@ against this document, so it describes what the code does.
 
 from typing import Any
 
-from sgv.opendata.csv import COLUMNS
+from sgv.opendata.csv import COLUMNS, NEUTRALISED
 from sgv.opendata.formats import SCHEMA_VERSION
 from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
+from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
 
@@ -26,23 +27,37 @@ def parameter(name: str, description: str, **schema: Any) -> dict:
 FILTERS = [
     parameter(
         "bbox",
-        "only installations inside minlon,minlat,maxlon,maxlat (WGS84 degrees)",
+        "only installations inside minlon,minlat,maxlon,maxlat (WGS84 decimal degrees, "
+        "longitudes within ±180, latitudes within ±90, min ≤ max): swapped corners are a 400",
         type="string",
+        pattern=BBOX_PATTERN,
         example="-3.8,40.3,-3.6,40.5",
     ),
-    parameter("operator", "operator name (case-insensitive part) or OCPI party id", type="string"),
+    parameter(
+        "operator",
+        "operator name (case-insensitive part) or OCPI party id; not empty: leave the "
+        "parameter out to get every operator",
+        type="string",
+        minLength=1,
+        maxLength=255,
+        pattern=TEXT_PATTERN,
+    ),
 ]
+LENIENT = (
+    " An RFC 3339 date-time; also accepted: a date alone (midnight UTC) and a time without "
+    "an offset (UTC)."
+)
 UPDATED_SINCE = parameter(
     "updated_since",
-    "only installations whose data may have changed since then (ISO 8601, UTC)",
+    "only installations whose data may have changed since then." + LENIENT,
     type="string",
     format="date-time",
 )
 SINCE = parameter(
     "since",
-    "only charge points whose public dynamic data may have changed since then (ISO 8601, "
-    "UTC): pass the previous response's generated_at. Without it: every charge point with "
-    "live data now.",
+    "only charge points whose public dynamic data may have changed since then: pass the "
+    "previous response's generated_at. Without it: every charge point with live data now."
+    + LENIENT,
     type="string",
     format="date-time",
 )
@@ -52,11 +67,22 @@ CONDITIONAL = [
 ]
 EXPORT_HEADERS = {
     "ETag": {"description": "version of the data and query", "schema": {"type": "string"}},
+    "Access-Control-Allow-Origin": {
+        "description": "* : any web page may read the exports (CORS), on every answer",
+        "schema": {"type": "string"},
+    },
     "Last-Modified": {
         "description": "when this version was first served",
         "schema": {"type": "string"},
     },
 }
+
+
+REFUSED = (
+    "a bad or unknown parameter, named in the error's description: a value its schema "
+    "refuses, or a bbox whose corners are swapped (minlon > maxlon or minlat > maxlat), "
+    "which the schema cannot rule out"
+)
 
 
 def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> dict:
@@ -75,7 +101,7 @@ def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> di
                 "304": {
                     "description": "not modified since the copy named by the conditional headers"
                 },
-                "400": {"description": "a bad or unknown parameter", "content": error},
+                "400": {"description": REFUSED, "content": error},
             },
         }
     }
@@ -83,8 +109,8 @@ def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> di
 
 CSV_SCHEMA = {
     "type": "string",
-    "description": "RFC 4180 CSV, UTF-8, header row, one row per RIPREE charge point. Columns: "
-    + "; ".join(f"{name}: {meaning}" for name, meaning in COLUMNS),
+    "description": "RFC 4180 CSV, UTF-8, header row, one row per RIPREE charge point. "
+    f"{NEUTRALISED} Columns: " + "; ".join(f"{name}: {meaning}" for name, meaning in COLUMNS),
 }
 
 

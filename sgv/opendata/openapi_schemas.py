@@ -17,10 +17,16 @@ STATUSES = {
     "UNKNOWN": "status unknown: the CPO's maintenance window, or its checks failed (SPEC §4)",
 }
 TIME = "ISO 8601 UTC date-time, seconds, Z suffix"
+UTC_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"  # how TIME looks
 
 
 def field(kind: str | list[str], description: str, **extra: Any) -> dict:
-    """Return a property schema: a JSON type (or several) and what it means."""
+    """Return a property schema: a JSON type (or several) and what it means.
+
+    A date-time the exports write is always TIME (sgv/core/times.py), so its schema says so.
+    """
+    if extra.get("format") == "date-time":
+        extra.setdefault("pattern", UTC_PATTERN)
     return {"type": kind, "description": description, **extra}
 
 

@@ -4,8 +4,9 @@ A bad or unknown parameter is a 400 with a JSON body naming it, before anything 
 a typo such as `updated-since` must not silently turn into a full download.
 """
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort
@@ -14,7 +15,27 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sgv.core.times import utc_text
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees, min ≤ max"
-TIME_HELP = "an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
+TIME_HELP = "an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
+# The grammars the OpenAPI description publishes (sgv/opendata/openapi.py): what they
+# admit is accepted, save the semantic rules documented with the 400 answer.
+LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"  # -180 … 180
+LAT = r"-?(90(\.0+)?|[0-9](\.[0-9]+)?|[0-8][0-9](\.[0-9]+)?)"  # -90 … 90
+BBOX_PATTERN = rf"^{LON},{LAT},{LON},{LAT}$"
+TEXT_PATTERN = r"^[^\u0000-\u001f\u007f]*$"  # no control characters (PostgreSQL refuses NUL)
+# RFC 3339 §5.6 (T and Z in either case, a leap second :60), and, leniently, a date alone
+# or a time without an offset, read as UTC.
+TIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[Tt ](?P<hm>[0-9]{2}:[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?)?"
+    r"(?P<offset>[Zz]|[+\- ][0-9]{2}:[0-9]{2})?)?"  # " 01:00": a + left unencoded in a URL
+)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def published(pattern: str) -> re.Pattern:
+    """Compile a ^…$ pattern of the OpenAPI description as ECMA reads it: $ is the very end."""
+    return re.compile(pattern.removesuffix("$") + r"\Z")
 
 
 @dataclass(frozen=True)
@@ -49,14 +70,11 @@ class BoundingBox(fields.Field):
     """`minlon,minlat,maxlon,maxlat` in degrees."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple:
-        try:
-            box = tuple(float(part) for part in str(value).split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4 or any(v != v for v in box):  # v != v: NaN
+        if not published(BBOX_PATTERN).match(str(value)):
             raise ValidationError(f"must be {BBOX_HELP}")
+        box = tuple(float(part) for part in str(value).split(","))
         minlon, minlat, maxlon, maxlat = box
-        if not (-180 <= minlon <= maxlon <= 180 and -90 <= minlat <= maxlat <= 90):
+        if minlon > maxlon or minlat > maxlat:  # the one rule the pattern cannot say
             raise ValidationError(f"must be {BBOX_HELP}")
         return box
 
@@ -66,10 +84,31 @@ class UtcDateTime(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         try:
-            moment = datetime.fromisoformat(str(value).strip())
+            return utc_moment(str(value))
         except ValueError as error:
             raise ValidationError(f"must be {TIME_HELP}") from error
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def utc_moment(value: str) -> datetime:
+    """Read a date-time in UTC; beyond what Python represents, its first or last instant.
+
+    Raises ValueError when `value` does not follow TIME or names no real day (02-30).
+    """
+    found = TIME.fullmatch(value.strip())
+    if not found:
+        raise ValueError(value)
+    leap = found["second"] == "60"  # RFC 3339: the second after :59
+    second = "59" if leap else found["second"] or "00"
+    fraction = (found["fraction"] or "")[:6].ljust(6, "0")
+    offset = found["offset"] or "Z"
+    offset = "+00:00" if offset in "Zz" else offset.replace(" ", "+")
+    moment = datetime.fromisoformat(
+        f"{found['date']}T{found['hm'] or '00:00'}:{second}.{fraction}{offset}"
+    )
+    try:
+        return (moment + timedelta(seconds=leap)).astimezone(UTC)
+    except OverflowError:  # year 1 east of Greenwich, year 9999 west of it
+        return EARLIEST if moment.year == 1 else LATEST
 
 
 class ExportArgs(Schema):
@@ -79,7 +118,12 @@ class ExportArgs(Schema):
         unknown = RAISE
 
     bbox = BoundingBox()
-    operator = fields.String(validate=validate.Length(min=1, max=255))
+    operator = fields.String(
+        validate=[
+            validate.Length(min=1, max=255),
+            validate.Regexp(published(TEXT_PATTERN), error="must not contain control characters"),
+        ]
+    )
     updated_since = UtcDateTime()
 
 

@@ -5,11 +5,12 @@ parameters, pick the public data, and hand a chunk generator to sgv/opendata/htt
 """
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from sgv import public
+from sgv.core import cors
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi
 from sgv.opendata.http import Version, respond, setting
@@ -17,8 +18,10 @@ from sgv.opendata.params import ExportArgs, Filters, StatusArgs, load
 from sgv.public import ChargePoint, Installation
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
+cors.share(bp)  # the documents below marked @cors.shared; not the HTML page
 
 JSON, GEOJSON, CSV = "application/json", "application/geo+json", "text/csv"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def overlap() -> timedelta:
@@ -26,19 +29,25 @@ def overlap() -> timedelta:
     return timedelta(seconds=setting("OVERLAP"))
 
 
+def reach_back(since: datetime, at: datetime) -> datetime:
+    """Return where a poll for changes since `since` starts reading: `overlap` earlier, never
+    before 1970 (no public data is older) nor after `at` (nothing changed later)."""
+    return min(max(since, EPOCH + overlap()) - overlap(), at)
+
+
 def selected(filters: Filters, at: datetime) -> dict:
     """Return the public-view arguments that select an export's installations."""
     ids = None
     if filters.updated_since is not None:
-        ids = public.changed_installations(filters.updated_since - overlap(), at)
+        ids = public.changed_installations(reach_back(filters.updated_since, at), at)
     return {"ids": ids, "bbox": filters.bbox, "operator": filters.operator, "at": at}
 
 
-def retired(filters: Filters) -> list[str]:
+def retired(filters: Filters, at: datetime) -> list[str]:
     """Return the installations withdrawn since updated_since (none without it)."""
     if filters.updated_since is None:
         return []
-    return public.retired_installations(filters.updated_since - overlap())
+    return public.retired_installations(reach_back(filters.updated_since, at))
 
 
 def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation, ChargePoint]]:
@@ -46,12 +55,12 @@ def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation
     if filters.since is None:  # a snapshot: every live charge point, streamed like the CSV
         sites = public.installations(bbox=filters.bbox, operator=filters.operator, at=at)
         return ((site, p) for site in sites for p in site.charge_points if p.live)
-    since = filters.since - overlap()
-    ids = public.dynamic_changes(since, at)
+    ids = public.dynamic_changes(reach_back(filters.since, at), at)
     return public.public_charge_points(ids, bbox=filters.bbox, operator=filters.operator, at=at)
 
 
 @bp.get("/installations.json")
+@cors.shared
 def installations_json() -> Response:
     """Serve every public installation with its charge points and live data."""
     filters = load(ExportArgs(), request.args)
@@ -59,12 +68,13 @@ def installations_json() -> Response:
     def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
         sites = public.documents.documents(**selected(filters, v.generated_at))
-        return formats.installations_json(sites, opening, lambda: retired(filters))
+        return formats.installations_json(sites, opening, lambda: retired(filters, v.generated_at))
 
     return respond("installations.json", JSON, filters, body)
 
 
 @bp.get("/installations.geojson")
+@cors.shared
 def installations_geojson() -> Response:
     """Serve the installations as an RFC 7946 FeatureCollection."""
     filters = load(ExportArgs(), request.args)
@@ -78,6 +88,7 @@ def installations_geojson() -> Response:
 
 
 @bp.get("/installations.csv")
+@cors.shared
 def installations_csv() -> Response:
     """Serve one CSV row per RIPREE charge point."""
     filters = load(ExportArgs(), request.args)
@@ -90,6 +101,7 @@ def installations_csv() -> Response:
 
 
 @bp.get("/status.json")
+@cors.shared
 def status_json() -> Response:
     """Serve the charge points whose dynamic data changed since `since`, withdrawals included."""
     filters = load(StatusArgs(), request.args)
@@ -102,6 +114,7 @@ def status_json() -> Response:
 
 
 @bp.get("/openapi.json")
+@cors.shared
 def openapi_json() -> Response:
     """Serve the OpenAPI 3.1 description of the exports."""
     return jsonify(openapi.document(request.host_url.rstrip("/")))
@@ -116,6 +129,7 @@ def index() -> str:
         "opendata.html",
         fields=fields,
         columns=opendata_csv.COLUMNS,
+        neutralised=opendata_csv.NEUTRALISED,
         statuses=openapi.STATUSES,
         licence=formats.LICENCE,
         schema_version=formats.SCHEMA_VERSION,
