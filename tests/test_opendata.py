@@ -582,6 +582,15 @@ def test_bbox_and_operator_filter_every_export(demo, client):
     assert fetch(client, "status.json", bbox="0,0,1,1")["charge_points"] == []
 
 
+def test_operator_is_matched_as_text_not_as_a_like_pattern(demo, client):
+    # '%' and '_' are LIKE wildcards: unescaped, operator=% selected every operator.
+    assert fetch(client, "installations.json", operator="%")["installations"] == []
+    assert fetch(client, "installations.json", operator="_")["installations"] == []
+    assert fetch(client, "status.json", operator="%")["charge_points"] == []
+    assert fetch(client, "installations.json", operator="Ditec%Hanstein")["installations"] == []
+    assert fetch(client, "installations.json", operator="Ditec Hanstein")["installations"]
+
+
 def test_updated_since_lists_changed_and_retired_installations(demo, client):
     for table in ("installations", "locations", "evses", "parties", "tariffs"):
         db.session.execute(db.text(f"UPDATE {table} SET updated_at = now() - interval '1 day'"))

@@ -109,6 +109,11 @@ def has_live_data(charge_point_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     return sa.exists().where(candidates.charge_point_id == charge_point_id)
 
 
+def like_text(text: str) -> str:
+    """Return `text` as a LIKE pattern that matches it literally (backslash escapes)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def selection(
     ids: Iterable[str] | None,
     bbox: tuple[float, float, float, float] | None,
@@ -124,5 +129,5 @@ def selection(
         params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox, strict=True))
     if operator:
         where.append("(i.operator_name ILIKE :operator OR i.party_id = upper(:party))")
-        params.update(operator=f"%{operator}%", party=operator)
+        params.update(operator=f"%{like_text(operator)}%", party=operator)
     return " AND ".join(where), params
