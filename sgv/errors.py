@@ -1,4 +1,5 @@
-"""Error answers by audience: OCPI envelope under /api/, JSON under /opendata/, HTML elsewhere.
+"""Error answers by audience: OCPI envelope under /api/, JSON under /opendata/ and /map/,
+HTML elsewhere.
 
 Handlers are registered on the app, not on blueprints, because blueprint handlers never
 see URLs that matched no route (Flask docs, "Handling Application Errors").
@@ -11,6 +12,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sgv.core import limits
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Rejection
@@ -20,10 +22,12 @@ OBJECT_IDS = ("location_id", "evse_uid", "connector_id", "tariff_id")
 
 
 def audience() -> str:
-    """Say who is asking, from the path: 'ocpi', 'opendata' or 'html'."""
+    """Say who is asking, from the path: 'ocpi', 'opendata' (JSON, the map's too) or 'html'."""
     if request.path == "/api" or request.path.startswith("/api/"):
         return "ocpi"
     if request.path.startswith("/opendata/") and request.path != "/opendata/":
+        return "opendata"
+    if request.path.startswith("/map/"):  # the map's JSON documents
         return "opendata"
     return "html"
 
@@ -32,15 +36,21 @@ def http_error(error: HTTPException) -> Response | tuple:
     """Answer an HTTP error in the form the asker reads."""
     code = error.code or 500
     kind = audience()
+    if code == 429:
+        error = limits.with_retry_after(error)
+    retry_after = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
     if kind == "ocpi":
         status_code = envelope.http_error_code(code)
         record_rejection(code, status_code, error.description)
-        return envelope.ocpi_response(
+        response = envelope.ocpi_response(
             http_status=code, status_code=status_code, message=error.description
         )
+        response.headers.extend(retry_after)
+        return response
     if kind == "opendata":
         response = jsonify(code=code, name=error.name, description=error.description)
         response.status_code = code
+        response.headers.extend(retry_after)
         return response
     try:
         body = render_template(f"errors/{code}.html", error=error)

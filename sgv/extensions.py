@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData
@@ -23,6 +25,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 cache = Cache()
 migrate = Migrate()
+# Keyed on request.remote_addr: behind nginx, ProxyFix makes it the real client's address.
+limiter = Limiter(key_func=get_remote_address)
 
 
 def autocommit_session() -> None:
