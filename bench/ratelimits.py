@@ -12,7 +12,7 @@ a free loopback port, SGV_CACHE_URL, every worker shares the counts):
 
 It is a measurement: it exits 0 whatever the figures.
 
-    .venv/bin/python bench/limits.py [--seconds 15] [--threads 8]
+    .venv/bin/python bench/ratelimits.py [--seconds 15] [--threads 8]
 """
 
 import argparse
