@@ -1,7 +1,8 @@
 """Benchmark the rate limits under attack (docs/security.md): token guessing, map scraping.
 
-For each storage (memory: each gunicorn worker counts alone; redis: a real redis-server on
-a free loopback port, SGV_CACHE_URL, every worker shares the counts):
+For each storage (off: SGV_RATELIMIT_ENABLED=false, as before the limits; memory: each
+gunicorn worker counts alone; redis: a real redis-server on a free loopback port,
+SGV_CACHE_URL, every worker shares the counts):
 
 1. Serve SGV as production does (`gunicorn -c gunicorn.conf.py wsgi:app`, 2 workers × 8
    threads, default limits) on a throw-away database with one registered CPO.
@@ -69,10 +70,14 @@ def redis_server() -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, cache_url: str, log: Path) -> Iterator[tuple[str, int]]:
+def gunicorn(database_url: str, storage: str, log: Path) -> Iterator[tuple[str, int]]:
     """Serve wsgi:app with gunicorn.conf.py, 2 workers; yield (host, port)."""
     port = free_port()
-    env = {**server_environment(database_url), "WEB_CONCURRENCY": "2", "SGV_CACHE_URL": cache_url}
+    env = {**server_environment(database_url), "WEB_CONCURRENCY": "2"}
+    if storage == "off":
+        env["SGV_RATELIMIT_ENABLED"] = "false"
+    elif storage.startswith("redis://"):
+        env["SGV_CACHE_URL"] = storage
     command = [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
@@ -140,9 +145,9 @@ def main() -> None:
     log = Path(tempfile.mkstemp(prefix="sgv-bench-limits-", suffix=".log")[1])
     with throwaway_database("limits") as url:
         token = make_cpo(url)
-        for storage in ("memory", "redis"):
-            with redis_server() if storage == "redis" else nullcontext("") as cache_url:
-                with gunicorn(url, cache_url, log) as address:
+        for storage in ("off", "memory", "redis"):
+            with redis_server() if storage == "redis" else nullcontext(storage) as where:
+                with gunicorn(url, where, log) as address:
                     guess = attack(address, "/api/versions", args.threads, args.seconds, token)
                     rows.append(row(storage, "guess tokens", guess))
                     scrape = attack(address, "/map/sites.json", args.threads, args.seconds, None)
