@@ -201,3 +201,18 @@ def test_two_workers_share_the_counts_in_redis(committed_database, redis_url):
     assert public == Counter({200: 40, 429: 160})
     keys = [key.decode() for key in redis.Redis.from_url(redis_url).keys("*")]
     assert any("ocpi-auth" in key for key in keys) and any("public" in key for key in keys), keys
+
+
+def test_an_unreachable_redis_lets_requests_through(rolled_back_database):
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings = app_settings(
+        rolled_back_database,
+        RATELIMIT_STORAGE_URI=dead,
+        RATELIMIT_AUTH=Defaults.RATELIMIT_AUTH,
+        RATELIMIT_PUBLIC=Defaults.RATELIMIT_PUBLIC,
+    )
+    app = create_app(settings)
+    with app.app_context(), rolled_back(app):
+        client = app.test_client()
+        assert client.get("/map/sites.json").status_code == 200  # the map stays up
+        assert {r.status_code for r in fail(client, 3)} == {401}  # the 401 as ever, no 500
