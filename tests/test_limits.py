@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from sgv import create_app
-from sgv.config import Defaults
+from sgv.config import Defaults, ratelimit_storage
 from tests.conftest import app_settings, rolled_back
 from tests.ocpi_helpers import headers, make_party
 from tests.servers import free_port, gunicorn
@@ -128,6 +128,15 @@ def test_limits_can_be_switched_off(rolled_back_database):
 def test_a_bad_limit_setting_is_refused_with_its_name(name):
     with pytest.raises(ValueError, match=f"SGV_{name} must be a rate such as '60/minute'"):
         create_app(app_settings("postgresql://x@127.0.0.1/x", **{name: "lots"}))
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "storage"),
+    [("", "memory://"), ("redis://cache:6379/0", "redis://cache:6379/0"),
+     ("unix:///run/redis.sock", "redis+unix:///run/redis.sock")],
+)  # fmt: skip
+def test_the_counts_live_where_the_cache_does(cache_url, storage):
+    assert ratelimit_storage(cache_url) == storage
 
 
 # --- gunicorn, two workers ---------------------------------------------------------------
