@@ -50,8 +50,13 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) ->
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, **settings: str) -> Iterator[str]:
-    """Serve wsgi:app under gunicorn on a free port; yield its base URL."""
+def gunicorn(
+    database_url: str, workers: int = 2, args: tuple[str, ...] = (), **settings: str
+) -> Iterator[str]:
+    """Serve wsgi:app under gunicorn on a free port; yield its base URL.
+
+    `args` are more gunicorn flags (gunicorn.conf.py, in the working directory, is read too).
+    """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = sgv_environment(database_url, PUBLIC_URL=base_url, **{**RELAXED_LIMITS, **settings})
@@ -64,6 +69,7 @@ def gunicorn(database_url: str, workers: int = 2, **settings: str) -> Iterator[s
             str(workers),
             "--log-level",
             "warning",
+            *args,
             "wsgi:app",
         ],
         cwd=ROOT,

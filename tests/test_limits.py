@@ -191,10 +191,13 @@ def statuses(url: str, count: int, token: str = "not-a-token-of-anyone") -> Coun
 
 
 LIMITS = {"RATELIMIT_AUTH": Defaults.RATELIMIT_AUTH, "RATELIMIT_PUBLIC": "40/minute"}
+# Sync workers (one request at a time each) under 4 client threads: both serve, for sure;
+# a gthread worker may accept every connection while the other sleeps.
+SYNC = ("--worker-class", "sync", "--threads", "1")
 
 
 def test_two_workers_with_memory_storage_count_each_on_its_own(committed_database):
-    with gunicorn(committed_database, workers=2, **LIMITS) as base_url:
+    with gunicorn(committed_database, workers=2, args=SYNC, **LIMITS) as base_url:
         auth = statuses(f"{base_url}/api/versions", 4 * AUTH)
         public = statuses(f"{base_url}/map/sites.json", 200)
     # Each process lets its own 60 through: more than 60 in all, never more than 120.
@@ -203,7 +206,8 @@ def test_two_workers_with_memory_storage_count_each_on_its_own(committed_databas
 
 
 def test_two_workers_share_the_counts_in_redis(committed_database, redis_url):
-    with gunicorn(committed_database, workers=2, CACHE_URL=redis_url, **LIMITS) as base_url:
+    settings = {**LIMITS, "CACHE_URL": redis_url}
+    with gunicorn(committed_database, workers=2, args=SYNC, **settings) as base_url:
         auth = statuses(f"{base_url}/api/versions", 4 * AUTH)
         public = statuses(f"{base_url}/map/sites.json", 200)
     assert auth == Counter({401: AUTH, 429: 3 * AUTH})
