@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -146,6 +147,8 @@ def test_the_counts_live_where_the_cache_does(cache_url, storage):
 def redis_url() -> Iterator[str]:
     """A real redis-server on a free loopback port, with its own empty directory."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail("redis-server is not installed: apt-get install redis-server")
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="sgv-redis-")
     process = subprocess.Popen(
