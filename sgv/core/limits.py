@@ -44,6 +44,7 @@ def public_rate() -> str:
 
 
 def public_message() -> str:
+    """The 429's description past the public limit."""
     return (
         f"Too many requests from your address: at most {parse(public_rate())} "
         "for the map and the open data. Please wait before trying again."
