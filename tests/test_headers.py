@@ -17,14 +17,14 @@ from playwright.sync_api import Browser, expect
 
 from sgv import create_app
 from sgv.extensions import db
-from tests.conftest import app_settings, truncate_all
+from tests.conftest import app_settings, rolled_back, truncate_all
 from tests.public_helpers import add_installation
 from tests.servers import ROOT, free_port, gunicorn
 from tests.test_map_browser import browser, build_world  # noqa: F401  (browser: a fixture)
 
 TILE = (ROOT / "static" / "img" / "tile-stub.png").read_bytes()
 URLS = ("/", "/opendata/", "/installations/INST1", "/installations/NOPE", "/map/sites.json",
-        "/opendata/openapi.json", "/opendata/status.json", "/api/versions", "/healthz")  # fmt: skip
+        "/opendata/openapi.json", "/opendata/status.json", "/healthz")  # fmt: skip
 
 
 def csp(response) -> dict[str, str]:
@@ -82,6 +82,14 @@ def test_https_is_forced_when_configured(rolled_back_database):
     answer = app.test_client().get("/opendata/?x=1")
     assert answer.status_code == 302
     assert re.fullmatch(r"https://[^/]+/opendata/\?x=1", answer.headers["Location"])
+
+
+def test_the_ocpi_api_is_left_alone_even_when_https_is_forced(rolled_back_database):
+    app = create_app(app_settings(rolled_back_database, FORCE_HTTPS=True))
+    with app.app_context(), rolled_back(app):
+        answer = app.test_client().get("/api/versions")  # a CPO server, not a browser
+    assert answer.status_code == 401 and answer.json["status_code"] == 2000  # no redirect
+    assert "Content-Security-Policy" not in answer.headers
 
 
 class InlineCode(HTMLParser):

@@ -12,11 +12,15 @@ see our origin, never a page's path or query (OpenStreetMap's tile policy asks f
 referrer). HTTPS is never forced unless SGV_FORCE_HTTPS is set (development is plain
 http); Strict-Transport-Security is sent on answers served over https (nginx's
 X-Forwarded-Proto, through ProxyFix), never over http.
+
+The OCPI API under /api is left alone: its clients are CPO servers, not browsers, and its
+pushes (tens of thousands a minute) are the hot path; nor is it redirected to https (a
+CPO's PUT would not follow a redirect; nginx terminates TLS in front of it anyway).
 """
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_talisman import Talisman
 
 SELF = "'self'"
@@ -63,10 +67,28 @@ def content_security_policy(tile_url: str) -> dict[str, str | list[str]]:
     }
 
 
+def ocpi() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+class PageHeaders(Talisman):
+    """Talisman for every answer but the OCPI API's."""
+
+    def _force_https(self) -> Response | None:
+        return None if ocpi() else super()._force_https()
+
+    def _make_nonce(self) -> None:
+        if not ocpi():
+            super()._make_nonce()
+
+    def _set_response_headers(self, response: Response) -> Response:
+        return response if ocpi() else super()._set_response_headers(response)
+
+
 def init_app(app: Flask) -> None:
-    """Send the security headers on every answer of `app`."""
+    """Send the security headers on every answer of `app` but the OCPI API's."""
     force_https = bool(app.config["FORCE_HTTPS"])
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = PageHeaders(
         app,
         force_https=force_https,
         strict_transport_security=True,  # Talisman sends it over https only

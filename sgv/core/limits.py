@@ -24,7 +24,7 @@ SGV_RATELIMIT_ENABLED=false switches both limits off.
 import math
 import time
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app
 from flask_limiter.util import get_remote_address
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
@@ -55,12 +55,6 @@ def public_message() -> str:
 PUBLIC_LIMIT = limiter.shared_limit(public_rate, scope=PUBLIC_SCOPE, error_message=public_message)
 
 
-@limiter.request_filter
-def unlimited() -> bool:
-    """Skip flask-limiter for what no decorated limit covers (a CPO's pushes: hot path)."""
-    return request.blueprint not in current_app.extensions["sgv.public_blueprints"]
-
-
 def init_app(app: Flask, public: tuple[Blueprint, ...]) -> None:
     """Check the limits' settings, bind flask-limiter and limit the `public` blueprints."""
     config = app.config
@@ -76,7 +70,7 @@ def init_app(app: Flask, public: tuple[Blueprint, ...]) -> None:
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis outage must not stop the map
     config.setdefault("RATELIMIT_KEY_PREFIX", "sgv")
     limiter.init_app(app)
-    app.extensions["sgv.public_blueprints"] = {blueprint.name for blueprint in public}
+    app.extensions["sgv.limited_blueprints"] = {blueprint.name for blueprint in public}
     for blueprint in public:
         PUBLIC_LIMIT(blueprint)
 
