@@ -30,8 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from sgv import errors, health, maps, models, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
+    from sgv.core import headers, limits
     from sgv.ocpi import api as ocpi_api
 
+    limits.init_app(app, public=(opendata.bp, maps.bp))
+    headers.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(opendata.bp)
     app.register_blueprint(maps.bp)

@@ -41,6 +41,11 @@ class Defaults:
     OPENDATA_CACHE_MAX_BYTES = 16_000_000  # full exports larger than this are not cached
     OPENDATA_GZIP_LEVEL = 1  # fast: exports are large and compress well anyway
     LIVE_REFRESH = 5  # seconds: the map's live data follows pushes at most this often
+    # Rate limits per client address (sgv/core/limits.py; docs/security.md sizes them).
+    RATELIMIT_ENABLED = True  # false switches every limit off (load tests from one address)
+    RATELIMIT_AUTH = "60/minute"  # failed OCPI authentications; a valid token is never limited
+    RATELIMIT_PUBLIC = "1200/minute"  # map page and documents, installation pages, open data
+    FORCE_HTTPS = False  # true: redirect http:// to https:// (HSTS is sent over https anyway)
     CACHE_DEFAULT_TIMEOUT = 300
     # Threads per gunicorn worker (gunicorn.conf.py reads it too): each holds at most one
     # database connection, so it also sizes each process's pool.
@@ -88,6 +93,13 @@ def outbound_allowance(value: Any) -> bool | tuple:
             "SGV_OUTBOUND_ALLOW_PRIVATE must be 1, 0 or a comma-separated list of IP "
             f"networks (e.g. 10.20.0.0/16,127.0.0.1), not {value!r}"
         ) from None
+
+
+def ratelimit_storage(cache_url: str) -> str:
+    """Map SGV_CACHE_URL onto a flask-limiter storage: the same Redis, else this process."""
+    if cache_url.startswith("unix://"):
+        return "redis+unix://" + cache_url.removeprefix("unix://")
+    return cache_url or "memory://"
 
 
 def cache_config(cache_url: str) -> dict:

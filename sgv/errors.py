@@ -1,4 +1,5 @@
-"""Error answers by audience: OCPI envelope under /api/, JSON under /opendata/, HTML elsewhere.
+"""Error answers by audience: OCPI envelope under /api/, JSON under /opendata/ and /map/,
+HTML elsewhere.
 
 Handlers are registered on the app, not on blueprints, because blueprint handlers never
 see URLs that matched no route (Flask docs, "Handling Application Errors").
@@ -12,6 +13,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from sgv.core import limits
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Rejection
@@ -25,10 +27,12 @@ RETRY_AFTER = 5  # seconds: a PostgreSQL restart or failover takes a few
 
 
 def audience() -> str:
-    """Say who is asking, from the path: 'ocpi', 'opendata' or 'html'."""
+    """Say who is asking, from the path: 'ocpi', 'opendata' (JSON, the map's too) or 'html'."""
     if request.path == "/api" or request.path.startswith("/api/"):
         return "ocpi"
     if request.path.startswith("/opendata/") and request.path != "/opendata/":
+        return "opendata"
+    if request.path.startswith("/map/"):  # the map's JSON documents
         return "opendata"
     return "html"
 
@@ -37,12 +41,17 @@ def http_error(error: HTTPException) -> Response | tuple:
     """Answer an HTTP error in the form the asker reads."""
     code = error.code or 500
     kind = audience()
+    if code == 429:
+        error = limits.with_retry_after(error)
+    retry_after = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
     if kind == "ocpi":
         status_code = envelope.http_error_code(code)
         record_rejection(code, status_code, error.description)
-        return envelope.ocpi_response(
+        response = envelope.ocpi_response(
             http_status=code, status_code=status_code, message=error.description
         )
+        response.headers.extend(retry_after)
+        return response
     if kind == "opendata":
         response = jsonify(code=code, name=error.name, description=error.description)
         response.status_code = code

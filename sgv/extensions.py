@@ -1,6 +1,9 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from flask import current_app, request
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData
@@ -23,6 +26,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 cache = Cache()
 migrate = Migrate()
+
+
+class PublicLimiter(Limiter):
+    """flask-limiter, consulted only for the blueprints that carry a limit (sgv/core/limits.py).
+
+    Every other request (a CPO's pushes: the hot path) skips its checks.
+    """
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True):
+        if request.blueprint in current_app.extensions.get("sgv.limited_blueprints", ()):
+            super()._check_request_limit(callable_name, in_middleware)
+
+
+# Keyed on request.remote_addr: behind nginx, ProxyFix makes it the real client's address.
+limiter = PublicLimiter(key_func=get_remote_address)
 
 
 def autocommit_session() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sgv import create_app
 from sgv.core import dataversion
 from sgv.extensions import db
+from tests.servers import RELAXED_LIMITS
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.
 ADMIN_URL = os.environ.get("SGV_TEST_DATABASE_URL", "postgresql://sgv@127.0.0.1:54320/postgres")
@@ -50,6 +51,7 @@ def app_settings(url: str, **overrides) -> dict:
         "PUBLIC_URL": "http://sgv.test",
         "HTTP_TIMEOUT": 5.0,  # generous on a loaded machine; timeout tests set their own
         "OUTBOUND_ALLOW_PRIVATE": True,  # every test CPO is on 127.0.0.1; SSRF tests say no
+        **RELAXED_LIMITS,
         **overrides,
     }
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import g, request
 from sqlalchemy import ARRAY, Row, String, any_, bindparam, or_, select
 
+from sgv.core import limits
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Party
@@ -31,8 +32,9 @@ CALLER = select(
 def authenticate(*, allow_token_a: bool) -> Row:
     """Return the CPO (id, country_code, party_id, state) whose token the request carries.
 
-    Answers 401 otherwise. Sets g.party, g.party_key, g.token (as presented, decoded)
-    and g.token_kind ("A" or "C").
+    Answers 401 otherwise; a token that matches no CPO (or none) also counts against the
+    client address's failed-authentication limit, 429 past it (sgv/core/limits.py).
+    Sets g.party, g.party_key, g.token (as presented, decoded) and g.token_kind ("A" or "C").
     """
     header = request.headers.get("Authorization")
     tokens = {digest(token): token for token in candidates(header)}
@@ -53,6 +55,7 @@ def authenticate(*, allow_token_a: bool) -> Row:
                         "TOKEN_A only opens the versions and credentials modules",
                     )
                 return _caller(party, token, "A")
+    limits.failed_authentication()  # 429 past SGV_RATELIMIT_AUTH from this address
     if not header:
         raise Refused(
             ProtocolKind.UNAUTHENTICATED, "Missing Authorization header ('Token <token>')"

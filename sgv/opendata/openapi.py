@@ -85,6 +85,20 @@ REFUSED = (
 )
 
 
+TOO_MANY_REQUESTS = {
+    "description": "too many requests from this address: the map and the open data share a "
+    "budget of 1,200 a minute per client address (SGV_RATELIMIT_PUBLIC); wait Retry-After "
+    "seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before asking again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": ref("Error")}},
+}
+
+
 def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> dict:
     """Return the GET operation of one export."""
     error = {"application/json": {"schema": ref("Error")}}
@@ -102,6 +116,7 @@ def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> di
                     "description": "not modified since the copy named by the conditional headers"
                 },
                 "400": {"description": REFUSED, "content": error},
+                "429": TOO_MANY_REQUESTS,
             },
         }
     }
