@@ -41,8 +41,9 @@ apt_install() {
   fi
 }
 
-# ensure_system_packages [chromium] [nginx]: PostgreSQL + PostGIS always, the others on
-# request (the tests drive Chromium and start nginx in front of gunicorn).
+# ensure_system_packages [chromium] [nginx] [redis-server]: PostgreSQL + PostGIS always,
+# the others on request (the tests drive Chromium, start nginx in front of gunicorn and a
+# Redis of their own for the shared rate-limit counts).
 ensure_system_packages() {
   local missing=() extra
   [ -x "$PG_BIN/postgres" ] || missing+=("postgresql-$PG_VERSION")
@@ -52,6 +53,7 @@ ensure_system_packages() {
     case $extra in
       chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
       nginx) [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx) ;;
+      redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     esac
   done
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
