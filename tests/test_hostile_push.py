@@ -276,6 +276,39 @@ def test_a_currency_that_is_not_iso_4217_is_refused(client, seeded, version, cur
     assert_refused(client, token, "PATCH", url, patch, "currency")
 
 
+# --- unknown descriptive values longer than their column ---------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("field", "length"), [("standard", 33), ("format", 17), ("power_type", 25)]
+)
+def test_an_unknown_connector_value_longer_than_its_column_is_refused(
+    client, seeded, version, field, length
+):
+    # Unknown values are kept (newer OCPI versions add some), so their length is bounded.
+    token = seeded(version)
+    root = f"{base(version)}/locations/ES/ABC/LOC1"
+    body = location(version)
+    body["evses"][0]["connectors"][0][field] = "X" * length
+    assert_refused(client, token, "PUT", root, body, f"evses.0.connectors.0.{field}")
+    patch = {field: "X" * length, "last_updated": "2020-01-01T00:00:00Z"}
+    assert_refused(client, token, "PATCH", f"{root}/3256/2", patch, field)
+    accepted = client.patch(
+        f"{root}/3256/2",
+        json={field: "X" * (length - 1), "last_updated": "2020-01-01T00:00:00Z"},
+        headers=headers(token),
+    )
+    assert accepted.status_code == 200, accepted.json
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_unknown_tariff_type_longer_than_its_column_is_refused(client, seeded, version):
+    token = seeded(version)
+    url = f"{base(version)}/tariffs/ES/ABC/12"
+    assert_refused(client, token, "PUT", url, {**tariff(version), "type": "X" * 33}, "type")
+
+
 # --- duplicate connector ids --------------------------------------------------------------
 
 

@@ -147,9 +147,9 @@ class StatusSchedule(Wire):
 
 class Connector(Wire):
     id = chars(ID, required=True)
-    standard = Lenient(CONNECTOR_TYPES, required=True)
-    format = Lenient(CONNECTOR_FORMATS, required=True)
-    power_type = Lenient(POWER_TYPES, required=True)
+    standard = Lenient(CONNECTOR_TYPES, max_length=32, required=True)
+    format = Lenient(CONNECTOR_FORMATS, max_length=16, required=True)
+    power_type = Lenient(POWER_TYPES, max_length=24, required=True)
     max_voltage = integer(required=True, within="voltage")
     max_amperage = integer(required=True, within="amperage")
     max_electric_power = integer(within="power")
@@ -245,7 +245,7 @@ class Tariff(Wire):
     party_id = chars(3, required=True)
     id = chars(ID, required=True)
     currency = currency_code(required=True)
-    type = Lenient(TARIFF_TYPES)
+    type = Lenient(TARIFF_TYPES, max_length=32)
     tariff_alt_text = many(DisplayText)
     tariff_alt_url = chars(URL)
     min_price = one(Price)

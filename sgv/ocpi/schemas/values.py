@@ -36,7 +36,9 @@ _LOCAL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 class Lenient(fields.String):
     """A descriptive enum: unknown values are kept; the loader turns them into warnings."""
 
-    def __init__(self, known: Iterable[str], **kwargs: Any) -> None:
+    def __init__(self, known: Iterable[str], max_length: int | None = None, **kwargs: Any) -> None:
+        if max_length is not None:  # an unknown value is stored: it must fit its column
+            kwargs["validate"] = validate.Length(max=max_length)
         super().__init__(**kwargs)
         self.known = frozenset(known)
 
