@@ -6,6 +6,9 @@ cluster scripts/run starts); each database is created, migrated and dropped agai
 
 import os
 import secrets
+import signal
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,3 +52,14 @@ def throwaway_database(label: str) -> Iterator[str]:
         yield url
     finally:
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def begin_run(label: str) -> Path:
+    """Start a bench that runs servers: print the machine's load, return a log file for them.
+
+    SIGTERM unwinds like Ctrl-C, so servers and throw-away databases are cleaned up.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    log = Path(tempfile.mkstemp(prefix=f"sgv-bench-{label}-", suffix=".log")[1])
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; server logs: {log}")
+    return log

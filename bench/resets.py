@@ -19,13 +19,10 @@ other errors and latency. A measurement: it exits 0 whatever it finds.
 """
 
 import argparse
-import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -38,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 import requests
-from common import ROOT, throwaway_database
+from common import ROOT, begin_run, throwaway_database
 from ingest import (
     EVSES_PER_LOCATION,
     GUNICORN,
@@ -196,9 +193,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # unwind: servers, database
-    log = Path(tempfile.mkstemp(prefix="sgv-bench-resets-", suffix=".log")[1])
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; server logs: {log}")
+    log = begin_run("resets")
     moment = datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     with throwaway_database("resets") as url, ExitStack() as stack:
         token = create_party(url)

@@ -20,14 +20,10 @@ it finds.
 """
 
 import argparse
-import os
-import signal
 import statistics
 import sys
-import tempfile
-from pathlib import Path
 
-from common import ROOT, throwaway_database
+from common import ROOT, begin_run, throwaway_database
 from ingest import PREFIX, authorization, create_party, free_port, gunicorn
 
 sys.path.insert(0, str(ROOT))
@@ -64,9 +60,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # unwind: servers, database
-    log = Path(tempfile.mkstemp(prefix="sgv-bench-slow-", suffix=".log")[1])
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; server logs: {log}")
+    log = begin_run("slow")
     slow = {
         "headers": args.headers,
         "bodies": args.bodies,
