@@ -19,6 +19,7 @@ class Defaults:
     )
     TOKEN_DAYS = 365
     MAX_BODY = 1_000_000  # bytes; larger OCPI bodies get 413
+    CLOCK_SKEW = 900  # seconds a pushed last_updated may be ahead of our clock (SPEC §3)
     CHECK_INTERVAL = 3600  # seconds between data-quality checks
     CHECK_FAILURES = 3  # consecutive failed checks before a CPO's EVSEs show UNKNOWN
     HTTP_TIMEOUT = 10.0  # seconds for every outbound call to a CPO

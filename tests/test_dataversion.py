@@ -111,10 +111,10 @@ def test_status_patch_in_autocommit_bumps_the_dynamic_version_once(committed_app
     monkeypatch.setattr(receiver, "autocommit_session", spy)
     before = dataversion.current()
     db.session.commit()  # the request shares this app context's session: leave it idle
-    push_status(client, token, "CHARGING", "2030-01-01T10:00:00Z")
+    push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z")
     assert isolation == [True]  # the fast path: no transaction around the statement
     assert moved(before) == {"static": 0, "dynamic": 1}
-    push_status(client, token, "AVAILABLE", "2029-01-01T10:00:00Z")  # older: not applied
+    push_status(client, token, "AVAILABLE", "2025-01-01T10:00:00Z")  # older: not applied
     assert moved(before) == {"static": 0, "dynamic": 1}
 
 
@@ -124,7 +124,7 @@ def test_refused_push_bumps_nothing(app, client):
     before = dataversion.current()
     response = client.patch(
         "/api/2.2.1/locations/ES/ABC/INST1/NOPE",
-        json={"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"},
+        json={"status": "CHARGING", "last_updated": "2026-01-01T10:00:00Z"},
         headers=headers(token),
     )
     assert response.status_code == 404
@@ -142,7 +142,7 @@ def live_site(app, client):
     app.config["LIVE_REFRESH"] = 60  # a status push alone would not rebuild the map's live data
     add_installation()
     token = live_cpo(client)
-    push_status(client, token, "CHARGING", "2030-01-01T10:00:00Z")
+    push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z")
     tags = {url: client.get(url).headers["ETag"] for url in CACHED}
     assert "€" in client.get("/installations/INST1").get_data(as_text=True)
     return token, tags
@@ -187,7 +187,7 @@ def test_status_pushes_leave_sites_json_cached_and_live_json_follows(app, client
     sites = client.get("/map/sites.json")
     assert client.get("/map/live.json").json["site"] == [0]
     for evse in ("U1", "U2"):  # the site's every EVSE removed: no live data left
-        push_status(client, token, "REMOVED", "2030-01-01T10:00:00Z", evse=evse)
+        push_status(client, token, "REMOVED", "2026-01-01T10:00:00Z", evse=evse)
     again = client.get("/map/sites.json", headers={"If-None-Match": sites.headers["ETag"]})
     assert again.status_code == 304  # the markers' document is not rebuilt by pushes
     assert client.get("/map/sites.json").json.get("live", [0]) == [0]  # so it claims nothing

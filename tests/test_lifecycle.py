@@ -91,3 +91,40 @@ def test_show_reports_inventory_rejections_and_history(app, client, registered):
 def test_list_shows_every_cpo(app, registered):
     code, result = cpo(app, "list")
     assert [(c["party_id"], c["state"]) for c in result["cpos"]] == [("ABC", "registered")]
+
+
+# --- cpo add: what lands in a bounded column is validated (issue #14) --------------------
+
+BAD_DETAILS = [  # option, value, what the one-line error names
+    ("--phone", "+34 " + "9" * 40, "--phone"),
+    ("--phone", "call us", "--phone"),
+    ("--phone", "+34 91 <script>", "--phone"),
+    ("--phone", "++34 91", "--phone"),
+    ("--name", "N" * 256, "--name"),
+    ("--name", "   ", "--name"),
+    ("--tax-id", "B" * 33, "--tax-id"),
+    ("--website", "https://example.com/" + "x" * 240, "--website"),
+    ("--website", "javascript:alert(1)", "--website"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "named"), BAD_DETAILS)
+@pytest.mark.parametrize("as_json", [False, True])
+def test_cpo_add_refuses_details_that_do_not_fit_in_one_line(app, option, value, named, as_json):
+    add_installation()
+    details = {"--name": "Operador ABC", option: value}
+    args = ["sgv", "cpo", "add", "ES", "ABC", *[a for pair in details.items() for a in pair]]
+    result = app.test_cli_runner().invoke(args=args + (["--json"] if as_json else []))
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert named in (json.loads(line)["error"] if as_json else line)
+    assert "Traceback" not in result.output
+    assert cpo(app, "list")[1]["cpos"] == []  # nothing admitted, no TOKEN_A issued
+
+
+@pytest.mark.parametrize("phone", ["+34 900 123 456", "+34 (91) 123-45-67", "016"])
+def test_cpo_add_keeps_a_valid_phone_as_given(app, phone):
+    add_installation()
+    code, added = cpo(app, "add", "ES", "ABC", "--name", "Operador ABC", "--phone", phone)
+    assert code == 0 and added["token_a"]
+    assert cpo(app, "show", "ES", "ABC")[1]["phone"] == phone

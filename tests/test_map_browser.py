@@ -56,7 +56,7 @@ def build_world(app) -> None:
     body = location_body("M2", lat="40.407000", lon="-3.691000")
     client.put("/api/2.2.1/locations/ES/ABC/M2", json=body, headers=headers(token))
     for evse in ("U1", "U2"):
-        push_status(client, token, "CHARGING", "2030-01-01T10:00:00Z", evse=evse, location_id="M2")
+        push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z", evse=evse, location_id="M2")
     live_cpo(client, party_id="XYZ", location_id="B1")
     result = app.test_cli_runner().invoke(
         args=["sgv", "cpo", "revoke", "ES", "XYZ", "--reason", "t"]
@@ -190,6 +190,55 @@ def test_panel_shows_live_status_and_price(open_map):
     expect(panel).to_contain_text(
         "0,45\u00a0€/kWh sin IVA · IVA 21\u00a0% · 0,5445\u00a0€/kWh con IVA"
     )
+
+
+@pytest.fixture
+def bad_currency(base_url):
+    """CPO ABC's tariff holds a currency no browser can format, written straight into the
+    database as a row stored before currencies were validated (issue #14)."""
+
+    def store(currency: str) -> None:
+        db.session.execute(
+            db.text(
+                "UPDATE tariffs SET data = jsonb_set(data, '{currency}', "
+                "to_jsonb(CAST(:c AS text))) WHERE party_id = 'ABC'"
+            ),
+            {"c": currency},
+        )
+        dataversion.touch(dataversion.DYNAMIC)
+        db.session.commit()
+
+    store("=A1")
+    yield
+    store("EUR")
+
+
+def test_a_bad_stored_currency_never_stops_the_panel_drawing_charge_points(open_map, bad_currency):
+    page = open_map("?lat=40.4165&lon=-3.7035&z=18")
+    page.click(".sgv-marker.free")
+    panel = page.locator("#sgv-panel")
+    expect(page.locator("#sgv-panel-title")).to_have_text("Plaza Mayor")
+    expect(panel.locator("li.point")).to_have_count(2)
+    expect(panel.locator(".point-status").first).to_contain_text("Libre · actualizado hace")
+
+
+def test_the_panel_formats_a_price_in_any_currency_it_receives(open_map):
+    # The server no longer sends a malformed currency (it drops that price); the panel must
+    # still survive one from any source: Intl.NumberFormat throws RangeError on it.
+    def with_bad_currency(route):
+        detail = route.fetch().json()
+        for point in detail["charge_points"]:
+            for connector in point["prices"]:
+                if connector["price"]:
+                    connector["price"]["currency"] = "=A1"
+        route.fulfill(json=detail)
+
+    page = open_map("?lat=40.4165&lon=-3.7035&z=18")
+    page.route("**/map/installations/M1.json", with_bad_currency)
+    page.click(".sgv-marker.free")
+    panel = page.locator("#sgv-panel")
+    expect(panel.locator("li.point")).to_have_count(2)
+    expect(panel.locator(".price").first).to_contain_text("0,45\u00a0=A1/kWh sin IVA")
 
 
 def fetched(page: Page, name: str) -> int:

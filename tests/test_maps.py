@@ -181,7 +181,7 @@ def test_sites_json_is_gzipped_with_an_etag_and_answers_304(world, client):
 
 def test_sites_json_is_cached_by_the_static_version_only(world, client):
     tag = client.get("/map/sites.json").headers["ETag"]
-    push_status(client, world, "CHARGING", "2030-01-01T10:00:00Z")  # bumps the dynamic version
+    push_status(client, world, "CHARGING", "2026-01-01T10:00:00Z")  # bumps the dynamic version
     add_installation("INST3", name="Nueva")  # committed, but no static bump yet
     assert client.get("/map/sites.json").headers["ETag"] == tag
     dataversion.touch(dataversion.STATIC)
@@ -238,7 +238,7 @@ def test_live_json_gives_availability_and_price_from(world, client):
 def test_live_json_follows_each_push(app, world, client):
     app.config["LIVE_REFRESH"] = 0  # tests/test_caching.py covers the throttling
     client.get("/map/live.json")  # warm the cache
-    push_status(client, world, "CHARGING", "2030-01-01T10:00:00Z")
+    push_status(client, world, "CHARGING", "2026-01-01T10:00:00Z")
     sites = client.get("/map/sites.json").json
     assert live_of(client, sites)["INST1"]["available"] == 1
 

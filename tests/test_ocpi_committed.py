@@ -62,12 +62,12 @@ def test_status_patch_outside_a_transaction_applies_refuses_and_records(
     assert client.put(url, json=body, headers=headers(token)).status_code == 201
     status = "SELECT status, last_updated FROM evses WHERE uid = '3256'"
 
-    newer = {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"}
+    newer = {"status": "CHARGING", "last_updated": "2026-01-01T10:00:00Z"}
     assert client.patch(url + "/3256", json=newer, headers=headers(token)).status_code == 200
     [(applied, moment)] = rows(committed_database, status)
-    assert (applied, moment.isoformat()) == ("CHARGING", "2030-01-01T10:00:00+00:00")
+    assert (applied, moment.isoformat()) == ("CHARGING", "2026-01-01T10:00:00+00:00")
 
-    older = {"status": "AVAILABLE", "last_updated": "2029-01-01T10:00:00Z"}
+    older = {"status": "AVAILABLE", "last_updated": "2025-01-01T10:00:00Z"}
     response = client.patch(url + "/3256", json=older, headers=headers(token))
     assert response.status_code == 200
     assert "Not applied" in response.json["status_message"]
@@ -89,7 +89,7 @@ def test_concurrent_patches_to_one_evse_keep_the_newest(committed_app, committed
         assert send(base_url, "PUT", "/api/2.2.1/locations/BE/BEC/LOC1", token, body)[0] == 201
         # Two clients interleave 40 updates; minute n carries statuses[n % 4].
         updates = [
-            {"status": statuses[n % 4], "last_updated": f"2030-01-01T10:{n:02d}:00Z"}
+            {"status": statuses[n % 4], "last_updated": f"2026-01-01T10:{n:02d}:00Z"}
             for n in range(40)
         ]
         order = updates[::2] + updates[1::2]
@@ -110,7 +110,7 @@ def test_concurrent_patches_to_one_evse_keep_the_newest(committed_app, committed
         committed_database, "SELECT status, last_updated FROM evses WHERE uid = '3256'"
     )
     assert status == statuses[39 % 4]
-    assert updated.isoformat() == "2030-01-01T10:39:00+00:00"
+    assert updated.isoformat() == "2026-01-01T10:39:00+00:00"
 
 
 @pytest.mark.parametrize(

@@ -105,12 +105,12 @@ def test_official_add_evse_example_is_rejected_naming_the_field(client, stored):
 
 def test_patch_status_changes_the_evse_and_propagates_last_updated(client, stored):
     token, _ = stored
-    body = {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"}
+    body = {"status": "CHARGING", "last_updated": "2026-01-01T10:00:00Z"}
     assert patch(client, token, "BE/BEC/LOC1/3256", body).status_code == 200
     evse = get(client, token, "BE/BEC/LOC1/3256").json["data"]
     assert evse["status"] == "CHARGING"
-    assert evse["last_updated"] == "2030-01-01T10:00:00Z"
-    assert get(client, token, "BE/BEC/LOC1").json["data"]["last_updated"] == "2030-01-01T10:00:00Z"
+    assert evse["last_updated"] == "2026-01-01T10:00:00Z"
+    assert get(client, token, "BE/BEC/LOC1").json["data"]["last_updated"] == "2026-01-01T10:00:00Z"
 
 
 def test_patch_with_older_last_updated_is_acknowledged_not_applied(client, stored):
@@ -119,13 +119,13 @@ def test_patch_with_older_last_updated_is_acknowledged_not_applied(client, store
         client,
         token,
         "BE/BEC/LOC1/3256",
-        {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"},
+        {"status": "CHARGING", "last_updated": "2026-01-01T10:00:00Z"},
     )
     response = patch(
         client,
         token,
         "BE/BEC/LOC1/3256",
-        {"status": "AVAILABLE", "last_updated": "2030-01-01T09:59:59Z"},
+        {"status": "AVAILABLE", "last_updated": "2026-01-01T09:59:59Z"},
     )
     assert response.status_code == 200
     assert response.json["status_code"] == 1000
@@ -135,7 +135,7 @@ def test_patch_with_older_last_updated_is_acknowledged_not_applied(client, store
 
 def test_patch_with_equal_last_updated_is_applied(client, stored):
     token, _ = stored
-    moment = "2030-01-01T10:00:00Z"
+    moment = "2026-01-01T10:00:00Z"
     patch(client, token, "BE/BEC/LOC1/3256", {"status": "CHARGING", "last_updated": moment})
     patch(client, token, "BE/BEC/LOC1/3256", {"status": "BLOCKED", "last_updated": moment})
     assert get(client, token, "BE/BEC/LOC1/3256").json["data"]["status"] == "BLOCKED"
@@ -171,7 +171,7 @@ def test_patch_without_last_updated_is_stamped_in_2_1_1(app, client):
 
 def test_connector_patch_propagates_to_evse_and_location(client, stored):
     token, _ = stored
-    body = {"tariff_ids": ["15"], "last_updated": "2031-05-05T05:05:05Z"}
+    body = {"tariff_ids": ["15"], "last_updated": "2026-05-05T05:05:05Z"}
     assert patch(client, token, "BE/BEC/LOC1/3256/1", body).status_code == 200
     assert get(client, token, "BE/BEC/LOC1/3256/1").json["data"]["tariff_ids"] == ["15"]
     assert (
@@ -183,7 +183,7 @@ def test_connector_patch_propagates_to_evse_and_location(client, stored):
 def test_location_patch_merges_fields(client, stored):
     token, body = stored
     response = patch(
-        client, token, "BE/BEC/LOC1", {"name": "Gent Noord", "last_updated": "2030-01-01T00:00:00Z"}
+        client, token, "BE/BEC/LOC1", {"name": "Gent Noord", "last_updated": "2026-01-01T00:00:00Z"}
     )
     assert response.status_code == 200
     data = get(client, token, "BE/BEC/LOC1").json["data"]
@@ -194,9 +194,9 @@ def test_location_patch_merges_fields(client, stored):
 def test_evse_put_adds_an_evse_and_removed_status_keeps_it(client, stored):
     token, body = stored
     evse = json.loads(json.dumps(body["evses"][0]))
-    evse.update(uid="NEW1", evse_id="BE*BEC*E0001", last_updated="2030-01-01T00:00:00Z")
+    evse.update(uid="NEW1", evse_id="BE*BEC*E0001", last_updated="2026-01-01T00:00:00Z")
     assert put(client, token, "BE/BEC/LOC1/NEW1", evse).status_code == 201
-    removed = {"status": "REMOVED", "last_updated": "2030-01-02T00:00:00Z"}
+    removed = {"status": "REMOVED", "last_updated": "2026-01-02T00:00:00Z"}
     assert patch(client, token, "BE/BEC/LOC1/NEW1", removed).status_code == 200
     uids = [e["uid"] for e in get(client, token, "BE/BEC/LOC1").json["data"]["evses"]]
     assert "NEW1" in uids
@@ -206,7 +206,7 @@ def test_evse_put_adds_an_evse_and_removed_status_keeps_it(client, stored):
 def test_location_put_without_an_evse_marks_it_removed(client, stored):
     token, body = stored
     body["evses"] = body["evses"][:1]
-    body["last_updated"] = "2030-01-01T00:00:00Z"
+    body["last_updated"] = "2026-01-01T00:00:00Z"
     put(client, token, "BE/BEC/LOC1", body)
     statuses = {e.uid: e.status for e in db.session.scalars(db.select(Evse))}
     assert statuses == {"3256": "AVAILABLE", "3257": "REMOVED"}
@@ -218,11 +218,11 @@ def test_location_put_without_an_evse_marks_it_removed(client, stored):
         ("get", "BE/BEC/NOPE", None),
         ("get", "BE/BEC/LOC1/NOPE", None),
         ("get", "BE/BEC/LOC1/3256/9", None),
-        ("patch", "BE/BEC/NOPE", {"name": "x", "last_updated": "2030-01-01T00:00:00Z"}),
+        ("patch", "BE/BEC/NOPE", {"name": "x", "last_updated": "2026-01-01T00:00:00Z"}),
         (
             "patch",
             "BE/BEC/LOC1/NOPE",
-            {"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"},
+            {"status": "CHARGING", "last_updated": "2026-01-01T00:00:00Z"},
         ),
         ("put", "BE/BEC/NOPE/3256", "evse"),
     ],
@@ -246,7 +246,7 @@ def test_write_under_another_party_is_forbidden_and_changes_nothing(client, stor
         client,
         other,
         "BE/BEC/LOC1/3256",
-        {"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"},
+        {"status": "CHARGING", "last_updated": "2026-01-01T00:00:00Z"},
     )
     assert response.status_code == 403
     assert response.json["status_code"] == 2000
@@ -336,10 +336,10 @@ def test_zone_less_times_are_read_as_utc(client, stored):
         client,
         token,
         "BE/BEC/LOC1/3256",
-        {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00"},
+        {"status": "CHARGING", "last_updated": "2026-01-01T10:00:00"},
     )
     evse = db.session.scalars(db.select(Evse).where(Evse.uid == "3256")).one()
-    assert evse.status_updated_at.isoformat() == "2030-01-01T10:00:00+00:00"
+    assert evse.status_updated_at.isoformat() == "2026-01-01T10:00:00+00:00"
 
 
 def test_unknown_descriptive_values_are_accepted_kept_and_reported(client, cpo):

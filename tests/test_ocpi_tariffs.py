@@ -70,7 +70,7 @@ def test_patch_is_offered_in_every_version(client, tariff, version):
     response = client.patch(
         url(version, path),
         headers=headers(token),
-        json={"currency": "USD", "last_updated": "2030-01-01T00:00:00Z"},
+        json={"currency": "USD", "last_updated": "2026-01-01T00:00:00Z"},
     )
     assert response.status_code == 200, response.json
     stored = client.get(url("2.2.1", path), headers=headers(token)).json["data"]
@@ -105,7 +105,7 @@ def test_unknown_tariff_answers(client, tariff, method, http, code):
     response = getattr(client, method)(
         url("2.2.1", unknown),
         headers=headers(token),
-        json={"currency": "EUR", "last_updated": "2030-01-01T00:00:00Z"},
+        json={"currency": "EUR", "last_updated": "2026-01-01T00:00:00Z"},
     )
     assert (response.status_code, response.json["status_code"]) == (http, code)
 

@@ -247,7 +247,7 @@ def test_status_without_since_lists_every_live_charge_point(demo, client):
 
 def test_status_since_lists_a_pushed_change(demo, client):
     since = fetch(client, "status.json")["generated_at"]
-    push_status(client, demo, "CHARGING", "2030-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
+    push_status(client, demo, "CHARGING", "2026-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
     data = fetch(client, "status.json", since=since)
     status = {c["evse_ref"]: c["status"] for c in data["charge_points"]}
     assert status[REFS[0]] == "CHARGING"
@@ -379,7 +379,7 @@ def test_full_gzip_export_is_served_from_cache_until_a_push(demo, client):
     second = client.get("/opendata/installations.json", headers=ask)
     assert second.headers["Content-Length"] == str(len(first_body))
     assert second.get_data() == first_body
-    push_status(client, demo, "CHARGING", "2030-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
+    push_status(client, demo, "CHARGING", "2026-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
     third = client.get("/opendata/installations.json", headers=ask)
     assert "Content-Length" not in third.headers
     assert REFS[0] in statuses(json.loads(gzip.decompress(third.get_data())), "CHARGING")
@@ -392,7 +392,7 @@ def test_if_none_match_gets_304_until_the_data_changes(demo, client, name):
     assert same.status_code == 304 and same.get_data() == b"" and same.headers["ETag"] == etag
     weak = client.get(f"/opendata/{name}", headers={"If-None-Match": f"W/{etag}"})
     assert weak.status_code == 304
-    push_status(client, demo, "CHARGING", "2030-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
+    push_status(client, demo, "CHARGING", "2026-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
     changed = client.get(f"/opendata/{name}", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
@@ -402,7 +402,7 @@ def test_if_modified_since_gets_304_only_for_the_same_version(demo, client):
     stamp = first.headers["Last-Modified"]
     same = client.get("/opendata/installations.csv", headers={"If-Modified-Since": stamp})
     assert same.status_code == 304
-    push_status(client, demo, "CHARGING", "2030-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
+    push_status(client, demo, "CHARGING", "2026-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
     # The new version was read in the same second: it must not inherit that date.
     after = client.get("/opendata/installations.csv", headers={"If-Modified-Since": stamp})
     assert after.status_code == 200 and after.headers.get("Last-Modified") != stamp
@@ -513,7 +513,7 @@ def test_updated_since_lists_changed_and_retired_installations(demo, client):
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     data = fetch(client, "installations.json", updated_since=hour_ago)
     assert data["installations"] == [] and data["retired_installations"] == [retired]
-    push_status(client, demo, "CHARGING", "2030-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
+    push_status(client, demo, "CHARGING", "2026-01-01T10:00:00Z", location_id=SITE, party_id="IBD")
     data = fetch(client, "installations.json", updated_since=hour_ago)
     assert [s["id"] for s in data["installations"]] == [SITE]
     assert {

@@ -63,17 +63,17 @@ def test_unpublished_location_shows_no_live_data(world, client):
 
 
 def test_removed_evse_shows_no_live_data(world, client):
-    push_status(client, world, "REMOVED", "2030-01-01T11:00:00Z")
+    push_status(client, world, "REMOVED", "2026-01-01T11:00:00Z")
     live = live_of(public.installation("INST1"))
     assert live["ES*ABC*E1"] is None
     assert live["ES*ABC*E2"].status == "AVAILABLE"
 
 
 def test_unknown_after_failed_checks_until_each_evse_is_resent(world, client):
-    db.session.execute(db.update(Party).values(unknown_since=datetime(2030, 1, 1, 12, tzinfo=UTC)))
+    db.session.execute(db.update(Party).values(unknown_since=datetime(2026, 1, 1, 12, tzinfo=UTC)))
     db.session.commit()
     assert {s.status for s in live_of(public.installation("INST1")).values()} == {"UNKNOWN"}
-    push_status(client, world, "CHARGING", "2030-01-01T12:00:01Z")
+    push_status(client, world, "CHARGING", "2026-01-01T12:00:01Z")
     live = live_of(public.installation("INST1"))
     assert (live["ES*ABC*E1"].status, live["ES*ABC*E2"].status) == ("CHARGING", "UNKNOWN")
 
@@ -223,8 +223,8 @@ def test_map_sites_mark_live_sites(world):
 
 
 def test_a_site_whose_evses_are_all_removed_is_not_marked_live(world, client):
-    push_status(client, world, "REMOVED", "2030-01-01T11:00:00Z", evse="U1")
-    push_status(client, world, "REMOVED", "2030-01-01T11:00:00Z", evse="U2")
+    push_status(client, world, "REMOVED", "2026-01-01T11:00:00Z", evse="U1")
+    push_status(client, world, "REMOVED", "2026-01-01T11:00:00Z", evse="U2")
     [site] = public.map_sites()
     assert site.live is False
 

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import psycopg
 import pytest
@@ -56,8 +55,11 @@ def execute(sql: str) -> None:
 # --- connector power: computed in SQL without overflow ----------------------------------
 
 
-@pytest.mark.parametrize(("power_type", "kw"), [("DC", 12_800_000), ("AC_3_PHASE", 38_400_000)])
-def test_volts_times_amps_beyond_int4_is_exported_not_a_500(world, client, power_type, kw):
+@pytest.mark.parametrize("power_type", ["DC", "AC_3_PHASE"])
+def test_volts_times_amps_beyond_int4_is_exported_not_a_500(world, client, power_type):
+    # 400 kV × 32 kA (12.8 GW; 38.4 GW on three phases) overflows int4 and is beyond the
+    # 4 MW bound: exported without its power (tests/test_hostile_rendering.py, issue #14).
+    kw = None
     execute(
         "UPDATE connectors SET max_electric_power = NULL, max_voltage = 400000, "
         f"max_amperage = 32000, power_type = '{power_type}' "
@@ -72,7 +74,7 @@ def test_volts_times_amps_beyond_int4_is_exported_not_a_500(world, client, power
     assert point["connectors"][0]["power_kw"] == kw
     assert export(client, "installations.csv")[0]["status"] == "AVAILABLE"
     live = public.installation("INST1").charge_points[0].live
-    assert live.connectors[0].power_kw == Decimal(kw)
+    assert live.connectors[0].power_kw is None
 
 
 def test_sql_and_python_renderings_read_the_same_power_and_zone(world, client):

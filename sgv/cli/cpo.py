@@ -10,7 +10,7 @@ from sgv.models import Party
 from sgv.ocpi.registration import issue_token_a, renew
 from sgv.ocpi.versions import public_url
 from sgv.parties import report as party_report
-from sgv.parties.admission import admit, listed_in_register, roster
+from sgv.parties.admission import DetailError, admit, check_details, listed_in_register, roster
 from sgv.parties.lifecycle import TransitionError, find_party, transition
 from sgv.quality.coverage import OBLIGED_KW, obliged_charge_points
 from sgv.quality.report import quality_summary
@@ -44,6 +44,10 @@ def add_command(country, party, name, tax_id, phone, website, as_json):
     JSON keys: country_code, party_id, name, state, token_a, versions_url.
     """
     country, party = party_identity(country, party, as_json)
+    try:
+        check_details(name=name, tax_id=tax_id, phone=phone, website=website)
+    except DetailError as error:
+        fail(f"--{error.field.replace('_', '-')}: {error.message}", as_json, 2)
     if find_party(country, party) is not None:
         fail(f"CPO {country}*{party} already exists (see `flask sgv cpo show`)", as_json)
     if not listed_in_register(country, party):
@@ -215,6 +219,10 @@ def show_text(report: dict) -> str:
     lines += [
         f"  {r['count']} × {r['status_code']} {r['field']}"
         for r in report["rejections"]["by_reason"]
+    ]
+    lines += [
+        f"Refused as in the future: {r['count']} × {r['field']} (check the clock that stamps them)"
+        for r in report["rejections"]["future_times"]
     ]
     if report["unmatched_locations"]:
         lines.append(f"Unmatched locations: {len(report['unmatched_locations'])}")

@@ -23,6 +23,7 @@ from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     LOCATION_COLUMNS,
     Outcome,
     connector_row,
+    distinct_children,
     evse_row,
     location_row,
     merged,
@@ -31,7 +32,6 @@ from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     same_id,
     set_columns,
     stale,
-    unique_ids,
     without,
 )
 from sgv.models import Connector, Evse, Location, Party
@@ -69,9 +69,7 @@ def put_location(
 ) -> Outcome:
     """Create or replace a Location with its EVSEs and connectors."""
     same_id("id", data.get("id"), location_id)
-    unique_ids("evses", "uid", data.get("evses") or [])
-    for evse in data.get("evses") or []:
-        unique_ids(f"evses {evse['uid']} connectors", "id", evse["connectors"])
+    distinct_children(data)
     created = create_location(party, location_id, raw, data, warnings)
     if created is not None:
         return created
@@ -117,6 +115,7 @@ def replace_evses(location: Location, raws: list[dict], evses: list[dict]) -> No
 def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Outcome:
     """Merge a partial Location update; EVSEs inside it are merged by uid."""
     same_id("id", data.get("id"), location_id)
+    distinct_children(data)
     location = require_location(party, location_id, lock=True)
     if stale(data["last_updated"], location.last_updated):
         return Outcome.STALE
@@ -156,6 +155,7 @@ def apply_evse(evse: Evse, raw: dict, data: dict, partial: bool) -> None:
 def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
     """Create or replace one EVSE of a known location."""
     same_id("uid", data.get("uid"), evse_uid)
+    distinct_children(data)
     location = require_location(party, location_id, lock=True)
     evse = find_evse(location, evse_uid)
     if evse is not None and stale(data["last_updated"], evse.last_updated):
@@ -175,6 +175,7 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
 def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
     """Merge a partial EVSE update (most often a status change) unless it is older."""
     same_id("uid", data.get("uid"), evse_uid)
+    distinct_children(data)
     if fits_one_statement(raw):
         return patch_evse_fields(party, location_id, evse_uid, raw, data)
     location = require_location(party, location_id, lock=True)

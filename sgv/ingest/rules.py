@@ -146,6 +146,14 @@ def unique_ids(kind: str, key: str, items: list[dict]) -> None:
         seen.add(value)
 
 
+def distinct_children(data: dict) -> None:
+    """Refuse EVSEs or connectors named twice in one push, at any level, PUT or PATCH."""
+    unique_ids("evses", "uid", data.get("evses") or [])
+    for evse in data.get("evses") or []:
+        unique_ids(f"evses {evse['uid']} connectors", "id", evse.get("connectors") or [])
+    unique_ids("connectors", "id", data.get("connectors") or [])
+
+
 def propagate(parent: Location | Evse, moment: datetime) -> None:
     """Carry a child's newer last_updated up to its parent (OCPI 2.2.1 §8.3.1.1)."""
     if moment > parent.last_updated:

@@ -95,8 +95,28 @@ def rejections(party: Party) -> dict:
     return {
         "total": sum(row.count for row in by_reason),
         "by_reason": [dict(row._mapping) for row in by_reason],
+        "future_times": future_times(party),
         "latest": [dict(row._mapping) for row in latest],
     }
+
+
+def future_times(party: Party) -> list[dict]:
+    """Count pushes refused for a time ahead of our clock, by field (list positions left out).
+
+    Such a time, stored, would have frozen the object (SPEC §3): the CPO should learn that
+    the clock stamping its last_updated runs ahead. The reasons are the schemas' messages.
+    """
+    rows = db.session.execute(
+        text(r"""
+        SELECT regexp_replace(m[1], '\.[0-9]+(?=\.)', '', 'g') AS field, count(*) AS count
+        FROM rejections r,
+             regexp_matches(r.reason, '(?:^|; )([^;]+?): more than [0-9]+ s in the future', 'g')
+             AS m
+        WHERE r.party_fk = :party GROUP BY 1 ORDER BY 2 DESC, 1
+    """),
+        {"party": party.id},
+    ).all()
+    return [dict(row._mapping) for row in rows]
 
 
 def token_warning(party: Party, now: datetime | None = None) -> str | None:

@@ -15,7 +15,9 @@ from sqlalchemy import text
 
 from sgv.core.times import utc_text
 from sgv.extensions import db
-from sgv.public.tariffs import Price, current_price, is_valid
+from sgv.ocpi.schemas.bounds import within
+from sgv.ocpi.schemas.currencies import ISO_4217
+from sgv.public.tariffs import Price, current_price, is_valid, to_decimal
 
 
 def _preference(tariff: dict) -> int:
@@ -31,6 +33,30 @@ def choose_tariff(tariffs: Sequence[dict | None], *, at: datetime | None = None)
     moment = datetime.now(UTC) if at is None else at
     valid = [t for t in tariffs if isinstance(t, dict) and is_valid(t, moment)]
     return min(valid, key=_preference, default=None)  # min keeps tariff_ids order among equals
+
+
+def publishable(tariff: dict) -> bool:
+    """Say whether a stored tariff can be shown: an ISO 4217 currency, and every price and
+    VAT rate a number within the bounds a push must respect (sgv/ocpi/schemas/bounds.py).
+
+    A row stored before those bounds, or written around them, loses its price rather
+    than failing every page and export that shows it (issue #14: 1e24 €/kWh).
+    """
+    if tariff.get("currency") not in ISO_4217:
+        return False
+    elements = tariff.get("elements")
+    for element in elements if isinstance(elements, list) else []:
+        components = element.get("price_components") if isinstance(element, dict) else None
+        for component in components if isinstance(components, list) else []:
+            if not isinstance(component, dict):
+                continue
+            price, vat = to_decimal(component.get("price")), component.get("vat")
+            if price is None or not within("price", price):
+                return False
+            rate = None if vat is None else to_decimal(vat)
+            if vat is not None and (rate is None or not within("vat", rate)):
+                return False
+    return True
 
 
 def price_from(prices: Iterable[Price | None]) -> Decimal | None:
@@ -83,12 +109,16 @@ class Pricer:
             known = self.known.get(party_fk, {})
             found = [known[t.lower()] for t in key[1] if t.lower() in known]
             chosen = choose_tariff(found, at=self.at)
-            self.memo[key] = (
-                current_price(chosen, at=self.at, time_zone=time_zone, max_power_kw=power_kw)
-                if chosen
-                else None
-            )
+            self.memo[key] = self._figures(chosen, time_zone, power_kw)
         return self.memo[key]
+
+    def _figures(
+        self, tariff: dict | None, time_zone: str, power_kw: Decimal | None
+    ) -> Price | None:
+        """Return a chosen tariff's figures now; None when it cannot be shown (publishable)."""
+        if tariff is None or not publishable(tariff):
+            return None
+        return current_price(tariff, at=self.at, time_zone=time_zone, max_power_kw=power_kw)
 
 
 def _number(value: Decimal | None) -> float | None:

@@ -1,10 +1,12 @@
 """What is public (SPEC §4): the database views that hold the rules, and the staging rule.
 
-The rules live once, in migration 0005, and every public reader selects from them:
+The rules live once, in migration 0005 (0006 bounds the power), and every public reader
+selects from them:
 
 * `public_parties` — the CPOs whose live data may be public: the `live` ones;
 * `public_time_zone(location_zone, site)` — a location's zone, else its site's place's;
 * `public_power_kw(…)` — a connector's max_electric_power, else volts × amps × phases, in kW;
+  NULL beyond the 4 MW push bound (migration 0006: a stored row out of bounds);
 * `public_evse_candidates` — every EVSE whose live data is public but for the choice
   among several EVSEs of one charge point: its CPO is live, its location published and
   matched to an installation, it is matched to a charge point of it, not REMOVED. A

@@ -266,7 +266,10 @@ def current_price(
         vat = vat if vat is not None and vat >= 0 else None
     incl = None
     if energy is not None and vat is not None:
-        incl = (energy * (1 + vat / 100)).quantize(INCL_VAT_QUANTUM, rounding=ROUND_HALF_UP)
+        try:
+            incl = (energy * (1 + vat / 100)).quantize(INCL_VAT_QUANTUM, rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # beyond 28 digits (1e24 €/kWh): no figure, never a 500
+            incl = None
     elif free:
         incl = _ZERO
     return Price(

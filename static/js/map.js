@@ -358,11 +358,16 @@
     app.count = new Intl.NumberFormat(locale);
     app.number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
     app.power = function (kw) { return app.number.format(kw) + " kW"; };
+    var amount = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
     app.money = function (value, currency) {
-      return new Intl.NumberFormat(locale, {
-        style: "currency", currency: currency || "EUR",
-        minimumFractionDigits: 2, maximumFractionDigits: 4,
-      }).format(value);
+      try {
+        return new Intl.NumberFormat(locale, {
+          style: "currency", currency: currency || "EUR",
+          minimumFractionDigits: 2, maximumFractionDigits: 4,
+        }).format(value);
+      } catch (error) { // RangeError: not a well-formed currency code; show it as text
+        return amount.format(value) + "\u00a0" + String(currency);
+      }
     };
     app.status = document.getElementById("sgv-status");
     app.say = say;

@@ -51,10 +51,10 @@ class Hours(v221.Hours):
 
 
 class Connector(v221.Connector):
-    voltage = integer(required=True)
-    amperage = integer(required=True)
-    max_voltage = integer()
-    max_amperage = integer()
+    voltage = integer(required=True, within="voltage")
+    amperage = integer(required=True, within="amperage")
+    max_voltage = integer(within="voltage")
+    max_amperage = integer(within="amperage")
     tariff_id = chars(ID)
 
     @post_load

@@ -31,6 +31,7 @@ from sgv.ocpi.schemas.values import (
     Lenient,
     chars,
     credentials_token,
+    currency_code,
     evse_status,
     integer,
     local_date,
@@ -38,6 +39,7 @@ from sgv.ocpi.schemas.values import (
     many,
     number,
     one,
+    stamp,
 )
 
 
@@ -74,8 +76,8 @@ class Image(Wire):
     thumbnail = chars(URL)
     category = Lenient(IMAGE_CATEGORIES, required=True)
     type = chars(4, required=True)
-    width = integer(maximum=99999)
-    height = integer(maximum=99999)
+    width = integer(within="pixels")
+    height = integer(within="pixels")
 
 
 class BusinessDetails(Wire):
@@ -86,12 +88,12 @@ class BusinessDetails(Wire):
 
 class EnergySource(Wire):
     source = Lenient(ENERGY_SOURCES, required=True)
-    percentage = number(required=True, maximum=100)
+    percentage = number(required=True, within="percentage")
 
 
 class EnvironmentalImpact(Wire):
     category = Lenient(ENVIRONMENTAL_IMPACTS, required=True)
-    amount = number(required=True)
+    amount = number(required=True, within="impact")
 
 
 class EnergyMix(Wire):
@@ -148,12 +150,12 @@ class Connector(Wire):
     standard = Lenient(CONNECTOR_TYPES, required=True)
     format = Lenient(CONNECTOR_FORMATS, required=True)
     power_type = Lenient(POWER_TYPES, required=True)
-    max_voltage = integer(required=True)
-    max_amperage = integer(required=True)
-    max_electric_power = integer()
+    max_voltage = integer(required=True, within="voltage")
+    max_amperage = integer(required=True, within="amperage")
+    max_electric_power = integer(within="power")
     tariff_ids = many(chars(ID))
     terms_and_conditions = chars(URL)
-    last_updated = DateTime(required=True)
+    last_updated = stamp(required=True)
 
 
 class Evse(Wire):
@@ -169,7 +171,7 @@ class Evse(Wire):
     directions = many(DisplayText)
     parking_restrictions = many(Lenient(PARKING_RESTRICTIONS))
     images = many(Image)
-    last_updated = DateTime(required=True)
+    last_updated = stamp(required=True)
 
 
 class Location(Wire):
@@ -198,22 +200,22 @@ class Location(Wire):
     charging_when_closed = Boolean()
     images = many(Image)
     energy_mix = one(EnergyMix)
-    last_updated = DateTime(required=True)
+    last_updated = stamp(required=True)
 
 
 # --- tariffs ---------------------------------------------------------------------------
 
 
 class Price(Wire):
-    excl_vat = number(required=True)
-    incl_vat = number()
+    excl_vat = number(required=True, within="session_price")
+    incl_vat = number(within="session_price")
 
 
 class PriceComponent(Wire):
     type = Lenient(TARIFF_DIMENSIONS, required=True)
-    price = number(required=True)  # per unit, excluding VAT
-    vat = number()  # a percentage; absent means unknown, not 0 % (SPEC §3)
-    step_size = integer(required=True)
+    price = number(required=True, within="price")  # per unit, excluding VAT
+    vat = number(within="vat")  # a percentage; absent means unknown, not 0 % (SPEC §3)
+    step_size = integer(required=True, within="step_size")
 
 
 class TariffRestrictions(Wire):
@@ -221,14 +223,14 @@ class TariffRestrictions(Wire):
     end_time = local_time()
     start_date = local_date()
     end_date = local_date()
-    min_kwh = number()
-    max_kwh = number()
-    min_current = number()
-    max_current = number()
-    min_power = number()
-    max_power = number()
-    min_duration = integer()
-    max_duration = integer()
+    min_kwh = number(within="kwh")
+    max_kwh = number(within="kwh")
+    min_current = number(within="current")
+    max_current = number(within="current")
+    min_power = number(within="restricted_power")
+    max_power = number(within="restricted_power")
+    min_duration = integer(within="duration")
+    max_duration = integer(within="duration")
     day_of_week = many(Lenient(DAYS))
     reservation = Lenient(RESERVATIONS)
 
@@ -242,7 +244,7 @@ class Tariff(Wire):
     country_code = chars(2, required=True)
     party_id = chars(3, required=True)
     id = chars(ID, required=True)
-    currency = chars(3, required=True)
+    currency = currency_code(required=True)
     type = Lenient(TARIFF_TYPES)
     tariff_alt_text = many(DisplayText)
     tariff_alt_url = chars(URL)
@@ -252,7 +254,7 @@ class Tariff(Wire):
     start_date_time = DateTime()
     end_date_time = DateTime()
     energy_mix = one(EnergyMix)
-    last_updated = DateTime(required=True)
+    last_updated = stamp(required=True)
 
 
 # --- credentials -----------------------------------------------------------------------

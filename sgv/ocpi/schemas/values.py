@@ -1,4 +1,4 @@
-"""OCPI value types: strict JSON types, lenient enums, date-times, coordinates.
+"""OCPI value types: strict JSON types, lenient enums, date-times, coordinates, bounds.
 
 JSON types are checked strictly (a string "true" is not a boolean, a number is not a
 string): OCPI says what each field is, and guessing hides a CPO's bug from its report.
@@ -8,12 +8,17 @@ Descriptive enums are the exception: newer OCPI versions add values (SPEC §3).
 import math
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate
 
+from sgv.config import Defaults
+from sgv.core import times
+from sgv.ocpi.schemas.bounds import BOUNDS, INT4
+from sgv.ocpi.schemas.currencies import ISO_4217
 from sgv.ocpi.schemas.enums import STATUSES
 
 ID = 39  # the real SGV's limit for ids; OCPI says 36 (SPEC §3)
@@ -89,6 +94,21 @@ class DateTime(fields.Field[datetime]):
             raise self.make_error("invalid") from None
 
 
+def clock_skew() -> int:
+    """Return how far ahead of our clock a CPO's last_updated may be (SGV_CLOCK_SKEW, s)."""
+    if has_app_context():
+        return int(current_app.config.get("CLOCK_SKEW", Defaults.CLOCK_SKEW))
+    return Defaults.CLOCK_SKEW
+
+
+def _not_ahead(moment: datetime) -> None:
+    """Refuse a last_updated ahead of our clock: stored, it would freeze the object, since
+    every correct update after it would look older and be acknowledged, not applied."""
+    skew = clock_skew()
+    if moment > times.now() + timedelta(seconds=skew):
+        raise ValidationError(f"More than {skew} s in the future: check the clock that stamps it.")
+
+
 class Coordinate(fields.Field[Decimal]):
     """A WGS84 latitude or longitude: an OCPI string, or a number some CPOs send instead."""
 
@@ -145,16 +165,40 @@ def credentials_token() -> fields.String:
     )
 
 
-def integer(*, required: bool = False, minimum: int = 0, maximum: int | None = None) -> Integer:
-    """Return an integer field within [minimum, maximum]."""
-    return Integer(required=required, validate=validate.Range(min=minimum, max=maximum))
+def bounded(name: str) -> validate.Range:
+    """Return the range check of a bound of bounds.py, its message naming range and unit."""
+    limits = BOUNDS[name]
+    return validate.Range(
+        min=limits.minimum,
+        max=limits.maximum,
+        error=f"Out of bounds: {{min:,}} to {{max:,}} {limits.unit} (docs/ocpi.md).",
+    )
 
 
-def number(
-    *, required: bool = False, minimum: int | None = 0, maximum: int | None = None
-) -> Number:
-    """Return a number field within [minimum, maximum]."""
-    return Number(required=required, validate=validate.Range(min=minimum, max=maximum))
+def integer(
+    *, required: bool = False, minimum: int = 0, maximum: int = INT4, within: str | None = None
+) -> Integer:
+    """Return an integer field within a bound of bounds.py, else [minimum, maximum] (int4)."""
+    check = bounded(within) if within else validate.Range(min=minimum, max=maximum)
+    return Integer(required=required, validate=check)
+
+
+def number(*, within: str, required: bool = False) -> Number:
+    """Return a number field within a bound of bounds.py."""
+    return Number(required=required, validate=bounded(within))
+
+
+def stamp(*, required: bool = False) -> DateTime:
+    """Return a last_updated: at most SGV_CLOCK_SKEW seconds ahead of our clock (SPEC §3)."""
+    return DateTime(required=required, validate=_not_ahead)
+
+
+def currency_code(*, required: bool = False) -> fields.String:
+    """Return an ISO 4217 currency code (an active one, upper case)."""
+    return fields.String(
+        required=required,
+        validate=validate.OneOf(ISO_4217, error="Not an ISO 4217 currency code."),
+    )
 
 
 def evse_status(*, required: bool = False) -> fields.String:
