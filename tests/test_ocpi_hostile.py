@@ -35,11 +35,11 @@ def location() -> dict:
 
 def tariff() -> dict:
     body = example("2.1.1", "tariff_put_example")
-    return {**body, "id": "T1", "last_updated": "2030-01-01T10:00:00Z"}
+    return {**body, "id": "T1", "last_updated": "2026-01-01T10:00:00Z"}
 
 
 def status() -> dict:
-    return {"status": "CHARGING", "last_updated": "2030-01-01T10:00:00Z"}
+    return {"status": "CHARGING", "last_updated": "2026-01-01T10:00:00Z"}
 
 
 @pytest.fixture
