@@ -12,6 +12,7 @@ import json
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -80,7 +81,11 @@ def texts() -> st.SearchStrategy[str]:
 
 
 def hostile() -> st.SearchStrategy[Any]:
-    """A value no field should choke on."""
+    """A value no field should choke on (a fresh copy: bodies are mutated in place)."""
+    return _hostile().map(copy.deepcopy)
+
+
+def _hostile() -> st.SearchStrategy[Any]:
     return st.one_of(
         st.sampled_from(WRONG_TYPES),
         st.sampled_from(SPECIAL_NUMBERS),
@@ -96,10 +101,8 @@ IDS = ["a/b", "..", ".", "%", "%zz", "a%2Fb", "x" * 39, "x" * 40, "ü", "LOC 1",
 
 
 def hostile_id(usual: str) -> st.SearchStrategy[str]:
-    """An id for the URL: mostly the usual one, else one with `/`, `%`, `..` or worse."""
+    """An id for the URL: the usual one in lower case, or one with `/`, `%`, `..` or worse."""
     return st.one_of(
-        st.just(usual),
-        st.just(usual),
         st.just(usual.lower()),
         st.sampled_from(IDS),
         st.text(
@@ -185,6 +188,7 @@ def children(objects: list[dict], key: str) -> list[dict]:
     return [child for parent in objects for child in parent.get(key) or []]
 
 
+@cache
 def seeds(folder: str, kind: str, partial: bool) -> list[dict]:
     """Return the official examples that are objects (or PATCH bodies) of a kind."""
     locations = examples(folder, "location_example*.json")
@@ -249,7 +253,7 @@ def at(body: Any, path: tuple) -> Any:
 def mutated(draw: st.DrawFn, body: Any) -> Any:
     """Return a copy of a body with up to three hostile changes (or none)."""
     body = copy.deepcopy(body)
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3]))):
         paths = places(body)
         change = draw(st.sampled_from(["set", "set", "set", "drop", "add", "whole"]))
         if change in ("set", "drop") and paths:
