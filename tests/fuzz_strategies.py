@@ -113,7 +113,6 @@ def hostile_id(usual: str) -> st.SearchStrategy[str]:
 
 # --- valid-ish objects from the schemas --------------------------------------------------
 
-_TEXT = st.text(string.ascii_letters + string.digits + " -_.", max_size=20)
 MOMENTS = st.datetimes(datetime(2016, 1, 1), datetime(2026, 1, 1)).map(
     lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 )
@@ -131,8 +130,10 @@ def for_field(field: fields.Field) -> st.SearchStrategy[Any]:
     if isinstance(field, fields.List):
         at_least = max([v.min or 0 for v in _validators(field, validate.Length)], default=0)
         return st.lists(for_field(field.inner), min_size=at_least, max_size=2)
-    if isinstance(field, values.Lenient):
-        return st.sampled_from(sorted(field.known)) | _TEXT
+    if isinstance(field, values.Lenient):  # unknown values are kept: some from "newer" OCPI
+        return st.sampled_from(sorted(field.known)) | st.text(
+            string.ascii_uppercase + "_", max_size=40
+        )
     ranges = _validators(field, validate.Range)
     low = ranges[0].min if ranges and ranges[0].min is not None else 0
     high = ranges[0].max if ranges and ranges[0].max is not None else low + 10_000
