@@ -18,6 +18,7 @@ from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Rejection
 from sgv.ocpi import envelope
+from sgv.ocpi.payload import shown
 
 OBJECT_IDS = ("location_id", "evse_uid", "connector_id", "tariff_id")
 # SQLSTATEs of a database that is going away or not back yet: class 08 (connection
@@ -83,11 +84,12 @@ def record_rejection(http_status: int, status_code: int, reason: str) -> None:
             Rejection(
                 party_fk=party_key,
                 method=request.method,
-                endpoint=request.path[:512],
-                object_id="/".join(ids)[:160] or None,
+                # What the CPO sent may hold what PostgreSQL refuses (NUL): escaped.
+                endpoint=shown(request.path)[:512],
+                object_id=shown("/".join(ids))[:160] or None,
                 http_status=http_status,
                 status_code=status_code,
-                reason=reason[:2000],
+                reason=shown(reason)[:2000],
             )
         )
         db.session.commit()

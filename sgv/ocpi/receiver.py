@@ -18,7 +18,7 @@ from sgv.ocpi.auth import authenticate
 from sgv.ocpi.blueprint import bp
 from sgv.ocpi.envelope import ProtocolKind, ocpi_response
 from sgv.ocpi.envelope import ocpi_timestamp as timestamp
-from sgv.ocpi.payload import json_body, load, peek_json
+from sgv.ocpi.payload import json_body, load, peek_json, unprintable
 from sgv.ocpi.schemas import load_connector, load_evse, load_location, load_tariff
 
 LOCATION = VERSION_RULE + "/locations/<cc>/<pid>/<location_id>"
@@ -29,8 +29,11 @@ MAX_ID = 39  # the real SGV's limit; OCPI says 36
 
 
 def module_party(cc: str, pid: str, **ids: str) -> Party:
-    """Authenticate with TOKEN_C and refuse URLs of another party (403) or overlong ids."""
+    """Authenticate with TOKEN_C; refuse URLs of another party (403), bad or overlong ids."""
     party = authenticate(allow_token_a=False)
+    for name, value in {"country_code": cc, "party_id": pid, **ids}.items():
+        if problem := unprintable(value):  # e.g. %00: PostgreSQL would refuse it
+            raise Refused(Kind.INVALID, f"{name} in the URL: {problem}")
     if cc.upper() != party.country_code or pid.upper() != party.party_id:
         raise Refused(
             ProtocolKind.NOT_YOUR_PARTY,
