@@ -27,10 +27,20 @@ SLOW = 60.0  # the CPO's delay: longer than the timeout, so the first run waits 
 TIMEOUT = "8"  # SGV_HTTP_TIMEOUT of the processes: how long the first run stays busy
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 @pytest.fixture
 def cpo(committed_app) -> Iterator[CpoServer]:
     with CpoServer() as server:
-        yield server
+        try:
+            yield server
+        finally:  # a failed test leaves no job running behind it
+            while STARTED:
+                process = STARTED.pop()
+                if process.poll() is None:
+                    process.kill()
+                process.communicate(timeout=10)
 
 
 def start(database_url: str, *args: str) -> subprocess.Popen:
@@ -38,7 +48,7 @@ def start(database_url: str, *args: str) -> subprocess.Popen:
     env = sgv_environment(
         database_url, OUTBOUND_ALLOW_PRIVATE="1", HTTP_TIMEOUT=TIMEOUT, CHECK_RETRY_DELAY="0.01"
     )
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [str(BIN / "flask"), "--app", "app", "sgv", *args],
         cwd=ROOT,
         env=env,
@@ -46,6 +56,8 @@ def start(database_url: str, *args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+    STARTED.append(process)
+    return process
 
 
 def run(database_url: str, *args: str) -> subprocess.CompletedProcess:
