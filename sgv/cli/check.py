@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sgv.cli.arguments import existing_party
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
+from sgv.core.joblock import CHECK, RENEW_TOKENS, exclusive, held_message
 from sgv.extensions import db
 from sgv.quality.check import cannot_check, parties_to_check, run_checks, run_summary
 from sgv.quality.coverage import coverage
@@ -71,21 +72,28 @@ def run_line(result: dict) -> str:
 def run_command(country: str | None, party: str | None, due: bool, as_json: bool) -> None:
     """Check every live or registered CPO now (or only COUNTRY PARTY).
 
-    Exits 0 when it ran, whatever it found. JSON keys: checks (a list of country_code,
-    party_id, started_at, full_sync, skipped, reachable, error, objects_returned,
-    empty_answers, not_pushed, rejected, removed, consecutive_failures, unknown_since).
+    Exits 0 when it ran, whatever it found, and exits 0 doing nothing while another host
+    runs it (PostgreSQL advisory lock 'sgv.check'; JSON key not_run says so). JSON keys:
+    checks (a list of country_code, party_id, started_at, full_sync, skipped, reachable,
+    error, objects_returned, empty_answers, not_pushed, rejected, removed,
+    consecutive_failures, unknown_since).
     """
-    if country is None:
-        parties = parties_to_check(due=due)
-    elif party is None:
+    parties = None
+    if country is not None and party is None:
         fail("give both COUNTRY and PARTY (e.g. ES IBD), or neither", as_json, 2)
-    else:
+    elif country is not None:
         record = existing_party(country, party, as_json)
         if reason := cannot_check(record):
             fail(reason, as_json)
         parties = [record]
-    runs = run_checks(parties)
-    results = [run_summary(run) for run in runs]
+    with exclusive(CHECK) as mine:
+        if not mine:
+            message = held_message("check run", CHECK)
+            emit({"checks": [], "not_run": message}, as_json, message)
+            return
+        # Chosen under the lock: --due then skips what another host has just checked.
+        runs = run_checks(parties if parties is not None else parties_to_check(due=due))
+        results = [run_summary(run) for run in runs]
     text = "\n".join(run_line(r) for r in results) or "No CPO to check."
     emit({"checks": results}, as_json, text)
 
@@ -99,8 +107,15 @@ def renew_tokens_command(days: int, as_json: bool) -> None:
 
     JSON keys: renewed (a list of country_code, party_id, token_c_expires_at) and
     failed (a list of country_code, party_id, error). Failures keep the current token.
+    Exits 0 doing nothing while another host renews (advisory lock 'sgv.renew-tokens';
+    JSON key not_run says so).
     """
-    renewed, failed = renew_due(days)
+    with exclusive(RENEW_TOKENS) as mine:
+        if not mine:
+            message = held_message("check renew-tokens", RENEW_TOKENS)
+            emit({"renewed": [], "failed": [], "not_run": message}, as_json, message)
+            return
+        renewed, failed = renew_due(days)
     lines = [f"renewed {r['country_code']}*{r['party_id']}" for r in renewed]
     lines += [f"FAILED {f['country_code']}*{f['party_id']}: {f['error']}" for f in failed]
     emit({"renewed": renewed, "failed": failed}, as_json, "\n".join(lines) or "Nothing to renew.")

@@ -4,6 +4,7 @@ import click
 
 from sgv.cli.arguments import existing_party, operator, party_identity
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
+from sgv.core.joblock import RENEW_TOKENS, exclusive
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Party
@@ -144,14 +145,22 @@ def reset_command(country, party, as_json):
 def renew_command(country, party, as_json):
     """Renew the CPO's TOKEN_C by PUTting new credentials to its credentials endpoint.
 
-    JSON keys: country_code, party_id, name, state, version, token_c_expires_at.
+    JSON keys: country_code, party_id, name, state, version, token_c_expires_at. Exits 1
+    doing nothing while `check renew-tokens` runs (advisory lock 'sgv.renew-tokens').
     """
     record = existing_party(country, party, as_json)
-    try:
-        issued = renew(record, actor=operator())
-    except Refused as error:
-        fail(f"renewal failed, the current token stays valid: {error.message}", as_json)
-    db.session.commit()
+    with exclusive(RENEW_TOKENS) as mine:
+        if not mine:
+            fail(
+                f"token renewal is running on another host (PostgreSQL advisory lock "
+                f"'{RENEW_TOKENS}'); nothing done, try again when it ends",
+                as_json,
+            )
+        try:
+            issued = renew(record, actor=operator())
+        except Refused as error:
+            fail(f"renewal failed, the current token stays valid: {error.message}", as_json)
+        db.session.commit()
     emit(
         summary(issued.party),
         as_json,
@@ -168,7 +177,8 @@ def renew_command(country, party, as_json):
 def deregister_command(country, party, justification, as_json):
     """Hide a CPO's live data for good; obliged CPOs (≥ 43 kW) need --justification.
 
-    JSON keys: country_code, party_id, name, state, version, token_c_expires_at.
+    JSON keys: country_code, party_id, name, state, version, token_c_expires_at. Exits 1
+    doing nothing while `check renew-tokens` runs (advisory lock 'sgv.renew-tokens').
     """
     record = existing_party(country, party, as_json)
     obliged = obliged_charge_points(record)
