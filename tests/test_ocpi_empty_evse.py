@@ -96,6 +96,14 @@ def test_an_evse_put_without_connectors_is_accepted_hidden_and_heals_with_connec
     assert "EVSEs without connectors" not in cpo_show(app).output
 
 
+def test_a_patch_with_an_empty_connectors_list_changes_no_connector(client, cpo):
+    assert client.put(URL, json=location_body(), headers=headers(cpo)).status_code == 201
+    patch = {"connectors": [], "last_updated": "2025-01-01T11:00:00Z"}
+    response = client.patch(f"{URL}/U2", json=patch, headers=headers(cpo))
+    assert (response.status_code, response.json.get("status_message")) == (200, None)
+    assert public_evse_ids(client) == ["ES*ABC*E1", "ES*ABC*E2"]
+
+
 def test_a_2_1_1_location_with_an_evse_without_connectors_is_accepted(app, client):
     _, token = make_party("ES", "ABC", version="2.1.1")
     body = planned(location_body(), 0)

@@ -111,7 +111,9 @@ def _load(version: str, kind: str, body: Any, partial: bool) -> LoadResult:
         errors.setdefault("last_updated", []).append("Required in a PATCH (OCPI 2.2.1).")
     if errors:
         raise ValidationError(errors)
-    return LoadResult(data, _warnings(schema, data) + _empty_evses(kind, data))
+    # A PATCH merges connectors by id ([] changes none): only a full object can lack them.
+    empty = [] if partial else _empty_evses(kind, data)
+    return LoadResult(data, _warnings(schema, data) + empty)
 
 
 @cache
