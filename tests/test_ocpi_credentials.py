@@ -34,7 +34,10 @@ def party() -> Party:
     [
         (("2.2.1",), "2.2.1", "2.2.1", "base64"),
         (("2.1.1",), "2.1.1", "2.1.1", "raw"),
-        (("2.1.1", "2.2.1"), "2.1.1", "2.2.1", "base64"),
+        # OCPI: registration is for the version of the endpoint called, not the highest
+        # common one (before, this CPO was registered on 2.2.1 and answered in 2.1.1).
+        (("2.1.1", "2.2.1"), "2.1.1", "2.1.1", "raw"),
+        (("2.1.1", "2.2.1"), "2.2.1", "2.2.1", "base64"),
         (("2.2",), "2.2", "2.2", "base64"),
     ],
 )
@@ -190,6 +193,46 @@ def test_put_by_the_cpo_issues_a_new_token_c(client, registered):
     assert client.get("/api/versions", headers=headers(token_c)).status_code == 401
     assert client.get("/api/versions", headers=headers(new_token)).status_code == 200
     assert party().token_b == "token-b-renewed"
+
+
+def test_post_on_a_version_the_cpo_does_not_offer_gets_3002(client, created):
+    _, token_a = created
+    with CpoServer(versions=("2.2.1",)) as cpo:
+        response = post(client, token_a, cpo.credentials("2.1.1"), "2.1.1", form="raw")
+    assert (response.status_code, response.json["status_code"]) == (400, 3002)
+    assert "2.1.1" in response.json["status_message"]
+    assert party().state == "created"
+    assert client.get("/api/versions", headers=headers(token_a)).status_code == 200
+
+
+def test_put_on_another_version_switches_the_cpo_to_it(client, created):
+    _, token_a = created
+    with CpoServer(versions=("2.1.1", "2.2.1")) as cpo:
+        token_c = post(client, token_a, cpo.credentials("2.1.1"), "2.1.1", form="raw")
+        token_c = token_c.json["data"]["token"]
+        assert party().version == "2.1.1"
+        response = post(client, token_c, cpo.credentials("2.2.1"), "2.2.1", method="put")
+        assert response.status_code == 200, response.json
+        # Answered in the 2.2.1 shape, and the CPO is now on 2.2.1 (its 2.2.1 endpoints).
+        assert response.json["data"]["roles"][0]["role"] == "NSP"
+        stored = party()
+        assert stored.version == "2.2.1"
+        assert stored.endpoints["locations"]["SENDER"].endswith("/ocpi/cpo/2.2.1/locations")
+        entry = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action == "credentials_update")
+        ).one()
+        assert entry.details["version"] == "2.2.1"
+
+
+def test_put_on_a_version_the_cpo_does_not_offer_gets_3002_and_keeps_all(client, registered):
+    cpo, _, token_c = registered
+    before = party()
+    kept = (before.version, dict(before.endpoints), before.token_b)
+    response = post(client, token_c, cpo.credentials("2.1.1"), "2.1.1", method="put", form="raw")
+    assert (response.status_code, response.json["status_code"]) == (400, 3002)
+    after = party()
+    assert (after.version, after.endpoints, after.token_b) == kept
+    assert client.get("/api/versions", headers=headers(token_c)).status_code == 200
 
 
 def test_get_returns_our_credentials_with_the_callers_token(client, registered):

@@ -595,7 +595,8 @@ def test_a_full_location_validates_its_evses_and_connectors_fully():
 @pytest.mark.parametrize(
     ("path", "value", "error_path"),
     [
-        ("evses.0.connectors", [], "evses.0.connectors"),
+        # An empty list is no longer refused: see the test below (issue #16).
+        ("evses.0.connectors", DELETE, "evses.0.connectors"),
         ("evses.0.connectors", None, "evses.0.connectors"),
         ("evses.0.status", DELETE, "evses.0.status"),
         ("evses.0.connectors.0.standard", DELETE, "evses.0.connectors.0.standard"),
@@ -605,6 +606,15 @@ def test_a_full_location_validates_its_evses_and_connectors_fully():
 def test_required_evse_and_connector_fields_are_checked_inside_a_location(path, value, error_path):
     messages = refusal(load_location, "2.2.1", at(base("location"), path, value))
     assert list(messages) == [error_path]
+
+
+def test_an_evse_without_connectors_is_accepted_with_a_warning():
+    # A planned EVSE (issue #16): it does not sink its Location; the CPO is told.
+    result = load_location("2.2.1", at(base("location"), "evses.0.connectors", []))
+    assert result.data["evses"][0]["connectors"] == []
+    assert [w for w in result.warnings if "connectors" in w] == [
+        "evses[0].connectors: none, so EVSE 3256 is accepted but kept out of public data"
+    ]
 
 
 # --- what each version requires --------------------------------------------------------

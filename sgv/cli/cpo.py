@@ -242,6 +242,12 @@ def show_text(report: dict) -> str:
         lines += [
             f"  {u['location_id']}/{u['uid']} ({u['evse_id']})" for u in report["unmatched_evses"]
         ]
+    if report["evses_without_connectors"]:
+        lines.append(
+            f"WARNING: EVSEs without connectors, kept out of public data: "
+            f"{len(report['evses_without_connectors'])}"
+        )
+        lines += [f"  {u['location_id']}/{u['uid']}" for u in report["evses_without_connectors"]]
     lines.append("Data quality:")
     for key, value in report["quality"].items():
         if isinstance(value, dict):
@@ -268,7 +274,8 @@ def show_command(country, party, as_json):
 
     JSON keys: country_code, party_id, name, tax_id, phone, website, state, version,
     registered_at, token_c_expires_at, token_warning, last_change, inventory,
-    rejections, unmatched_locations, unmatched_evses, maintenance, history, quality.
+    rejections, unmatched_locations, unmatched_evses, evses_without_connectors,
+    maintenance, history, quality.
     """
     record = existing_party(country, party, as_json)
     result = {**party_report.report(record), "quality": quality_summary(record)}

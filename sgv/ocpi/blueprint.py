@@ -3,9 +3,15 @@
 import re
 from collections.abc import Callable, Iterable
 
-from flask import Blueprint, g
+from flask import Blueprint, Response, current_app, g, request
 
 bp = Blueprint("ocpi", __name__, url_prefix="/api")
+
+# The functional modules whose answers carry OCPI's routing headers (2.2 and later).
+ROUTED_MODULES = ("locations", "tariffs")
+# What a request's OCPI-from-* may hold to be echoed: CiString(2) and CiString(3).
+COUNTRY = re.compile("[A-Za-z]{2}")
+PARTY = re.compile("[A-Za-z0-9]{3}")
 
 
 @bp.url_value_preprocessor
@@ -20,6 +26,41 @@ def add_version(endpoint: str, values: dict) -> None:
     """Build URLs in the version of the current request unless one is given."""
     if "version" not in values and "ocpi_version" in g:
         values["version"] = g.ocpi_version
+
+
+def routed_module() -> bool:
+    """Say whether this request reached a functional module of OCPI 2.2 or later."""
+    version = g.get("ocpi_version")
+    rule = request.url_rule
+    if not version or version.startswith(("2.0", "2.1")) or rule is None:
+        return False
+    return any(f"/{module}/" in rule.rule + "/" for module in ROUTED_MODULES)
+
+
+@bp.after_request
+def add_routing_headers(response: Response) -> Response:
+    """Answer a locations/tariffs request with OCPI-from/to headers (OCPI 2.2.1 §4.1.2).
+
+    A response reverses the request: from is SGV, to is the party that called (its own
+    OCPI-from-* headers when it sent both, else the party its token belongs to). Also on
+    refusals; "to" is left out only when the caller is unknown (no valid token, no headers).
+    """
+    if not routed_module():
+        return response
+    config = current_app.config
+    response.headers["OCPI-from-country-code"] = config["COUNTRY_CODE"]
+    response.headers["OCPI-from-party-id"] = config["PARTY_ID"]
+    country = request.headers.get("OCPI-from-country-code", "").strip()
+    party_id = request.headers.get("OCPI-from-party-id", "").strip()
+    party = g.get("party")
+    sent = COUNTRY.fullmatch(country) and PARTY.fullmatch(party_id)
+    if not sent and party is not None:
+        country, party_id = party.country_code, party.party_id
+    elif not sent:
+        return response
+    response.headers["OCPI-to-country-code"] = country
+    response.headers["OCPI-to-party-id"] = party_id
+    return response
 
 
 class NormaliseOcpiPaths:

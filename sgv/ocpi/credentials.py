@@ -37,7 +37,7 @@ def post_credentials():
     if g.token_kind != "A":
         raise Refused(Kind.ALREADY_REGISTERED, "Already registered: use PUT to update credentials")
     credentials = load(load_credentials, json_body())
-    issued = register(party, g.token, credentials.data)
+    issued = register(party, g.token, credentials.data, g.ocpi_version)
     db.session.commit()
     return ocpi_response(our_credentials(g.ocpi_version, issued.token))
 
@@ -47,7 +47,7 @@ def put_credentials():
     """Update a registered CPO's credentials: call it back again, issue a new TOKEN_C."""
     party = registered_party()
     credentials = load(load_credentials, json_body())
-    issued = update(party, credentials.data)
+    issued = update(party, credentials.data, g.ocpi_version)
     db.session.commit()
     return ocpi_response(our_credentials(g.ocpi_version, issued.token))
 

@@ -70,12 +70,17 @@ def own_cpo_role(party: Party, credentials: dict) -> None:
     )
 
 
-def negotiate(credentials: dict) -> client.Negotiation:
-    """Call the CPO back with its TOKEN_B; a CPO failure refuses the credentials."""
+def negotiate(credentials: dict, version: str) -> client.Negotiation:
+    """Call the CPO back with its TOKEN_B; a CPO failure refuses the credentials.
+
+    `version` is the version of the credentials endpoint the CPO called: OCPI registers
+    the CPO for that one (3002 when its versions list lacks it).
+    """
     try:
         return client.negotiate(
             credentials["url"],
             credentials["token"],
+            version=version,
             timeout=current_app.config["HTTP_TIMEOUT"],
             allow_private=current_app.config["OUTBOUND_ALLOW_PRIVATE"],
         )
@@ -97,10 +102,10 @@ def store_connection(party: Party, credentials: dict, deal: client.Negotiation) 
     return token_c
 
 
-def register(party: Party, token_a: str, credentials: dict) -> Issued:
-    """Complete a CPO's POST: call it back, store its endpoints, issue TOKEN_C, kill TOKEN_A."""
+def register(party: Party, token_a: str, credentials: dict, version: str) -> Issued:
+    """Complete a CPO's POST on `version`: call it back, store its endpoints, issue TOKEN_C."""
     own_cpo_role(party, credentials)
-    deal = negotiate(credentials)  # outbound HTTP before any lock or write
+    deal = negotiate(credentials, version)  # outbound HTTP before any lock or write
     party = locked(party)
     if party.token_a_digest != digest(token_a):
         raise Refused(Kind.ALREADY_REGISTERED, "Already registered: use PUT to update credentials")
@@ -121,10 +126,10 @@ def register(party: Party, token_a: str, credentials: dict) -> Issued:
     return Issued(party, token_c)
 
 
-def update(party: Party, credentials: dict) -> Issued:
-    """Complete a CPO's PUT: the same checks as registration, and a new TOKEN_C."""
+def update(party: Party, credentials: dict, version: str) -> Issued:
+    """Complete a CPO's PUT on `version`: the same checks, a new TOKEN_C; switches version."""
     own_cpo_role(party, credentials)
-    deal = negotiate(credentials)
+    deal = negotiate(credentials, version)
     party = locked(party)
     token_c = store_connection(party, credentials, deal)
     audit(

@@ -119,6 +119,21 @@ def future_times(party: Party) -> list[dict]:
     return [dict(row._mapping) for row in rows]
 
 
+def evses_without_connectors(party: Party) -> list[dict]:
+    """List the CPO's EVSEs stored without connectors: accepted, but never public (§3)."""
+    rows = db.session.execute(
+        text("""
+        SELECT l.location_id, e.uid, e.evse_id FROM evses e
+        JOIN locations l ON l.id = e.location_fk
+        WHERE l.party_fk = :party AND e.status <> 'REMOVED'
+          AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.evse_fk = e.id)
+        ORDER BY l.location_id, e.uid
+    """),
+        {"party": party.id},
+    ).all()
+    return [dict(row._mapping) for row in rows]
+
+
 def token_warning(party: Party, now: datetime | None = None) -> str | None:
     """Warn when TOKEN_C expires within 30 days (or has expired)."""
     expiry = party.token_c_expires_at
@@ -151,6 +166,7 @@ def report(party: Party) -> dict:
         "rejections": rejections(party),
         "unmatched_locations": matching.unmatched_locations(party.id),
         "unmatched_evses": matching.unmatched_evses(party.id),
+        "evses_without_connectors": evses_without_connectors(party),
         "maintenance": [
             {
                 "id": w.id,

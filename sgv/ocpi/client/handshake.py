@@ -119,11 +119,15 @@ def negotiate(
     required: tuple[str, ...] = MODULES,
     correlation_id: str | None = None,
     allow_private: Allowance = False,
+    version: str | None = None,
 ) -> Negotiation:
-    """Find the highest common version at a CPO and check it offers the required endpoints.
+    """Agree a version with a CPO and check it offers the required endpoints there.
 
+    `version` is the one the CPO must offer (the version of the credentials endpoint it
+    called, OCPI §credentials); without it, the highest version both sides speak.
     Two calls (versions, version details), each within `timeout` seconds.
     """
+    wanted = version
     correlation_id = correlation_id or new_id()
     with Outbound(allow_private) as session:
         # No version is known yet: start with base64 (2.2.x) and let call() fall back.
@@ -137,7 +141,14 @@ def negotiate(
             correlation_id=correlation_id,
         )
         offered = offered_versions(listing.data, versions_url)
-        version = next((v for v in VERSIONS if v in offered), None)
+        version = next((v for v in VERSIONS if v in offered and v == (wanted or v)), None)
+        if version is None and wanted is not None:
+            raise NoCommonVersion(
+                f"GET {versions_url}: the CPO offers {', '.join(offered) or 'no version'}, "
+                f"not OCPI {wanted}, the version of the credentials endpoint it called",
+                url=versions_url,
+                offered=list(offered),
+            )
         if version is None:
             raise NoCommonVersion(
                 f"GET {versions_url}: the CPO offers {', '.join(offered) or 'no version'}; "

@@ -111,7 +111,9 @@ def _load(version: str, kind: str, body: Any, partial: bool) -> LoadResult:
         errors.setdefault("last_updated", []).append("Required in a PATCH (OCPI 2.2.1).")
     if errors:
         raise ValidationError(errors)
-    return LoadResult(data, _warnings(schema, data))
+    # A PATCH merges connectors by id ([] changes none): only a full object can lack them.
+    empty = [] if partial else _empty_evses(kind, data)
+    return LoadResult(data, _warnings(schema, data) + empty)
 
 
 @cache
@@ -146,6 +148,20 @@ def _clause(message: str) -> str:
     """Turn a marshmallow message into a clause: lower-case start, no full stop."""
     message = message.strip().rstrip(".").replace("one of: ", "one of ")
     return message[:1].lower() + message[1:]
+
+
+def _empty_evses(kind: str, data: dict[str, Any]) -> list[str]:
+    """Warn about each EVSE sent with an empty connectors list (SPEC §3, Acceptance)."""
+    found = []
+    if kind == "evse" and data.get("connectors") == []:
+        found.append("connectors: none, so this EVSE is accepted but kept out of public data")
+    for i, evse in enumerate(data.get("evses") or [] if kind == "location" else []):
+        if evse.get("connectors") == []:
+            found.append(
+                f"evses[{i}].connectors: none, so EVSE {evse.get('uid')} is accepted "
+                "but kept out of public data"
+            )
+    return found
 
 
 def _warnings(schema: Schema, data: dict[str, Any], path: str = "") -> list[str]:

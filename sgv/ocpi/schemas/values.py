@@ -226,11 +226,18 @@ def one(schema: type[Schema], *, required: bool = False) -> fields.Nested:
     return fields.Nested(schema, required=required)
 
 
-def many(item: fields.Field | type[Schema], *, required: bool = False) -> fields.List:
-    """Return a list of non-null items; OCPI's `+` cardinality (required) means one or more."""
+def many(
+    item: fields.Field | type[Schema], *, required: bool = False, empty: bool = False
+) -> fields.List:
+    """Return a list of non-null items; OCPI's `+` cardinality (required) means one or more.
+
+    `empty` accepts a required list with no items (the loader warns instead).
+    """
     inner = fields.Nested(item) if isinstance(item, type) else item
     return fields.List(
         inner,
         required=required,
-        validate=validate.Length(min=1, error="Must hold at least one item.") if required else None,
+        validate=validate.Length(min=1, error="Must hold at least one item.")
+        if required and not empty
+        else None,
     )
