@@ -94,7 +94,8 @@ def test_table_keeps_hostile_names_as_text_and_stays_valid(app, client, schema):
     site = add_installation("HOSTILE-1", name="placeholder")
     db.session.execute(  # straight into the database: the import would refuse these
         text(
-            "UPDATE installations SET name = CAST(:n AS text), address = CAST(:n AS text), opening_hours = CAST(:n AS text)"
+            "UPDATE installations SET name = CAST(:n AS text), address = CAST(:n AS text), "
+            "opening_hours = CAST(:n AS text)"
         ),
         {"n": HOSTILE},
     )
