@@ -85,9 +85,22 @@ def test_table_is_valid_datex2_with_every_installation_and_its_ocpi_connectors(
     assert texts(site, ".//locx:postcode/text()") == ["28342"]
     point = one(site, f".//aegi:refillPoint[@id='{REFS[0]}']")
     assert texts(point, "aegi:currentType/text()") == ["dc"]
-    # the CPO's matched connector: CCS at 50 kW (OCPI), in W
-    assert texts(point, "aegi:connector/aegi:connectorType/text()") == ["iec62196T2COMBO"]
-    assert texts(point, "aegi:connector/aegi:maxPowerAtSocket/text()") == ["50000.0"]
+    assert texts(point, "aegi:chargingMode/text()") == ["mode4DC"]
+    # the CPO's matched connector (OCPI): CCS on a cable, 50 kW in W, 500 V, 100 A
+    connector = one(point, "aegi:connector")
+    assert [c.text for c in connector] == [
+        "iec62196T2COMBO",
+        "cableMode3",
+        "50000.0",
+        "500.0",
+        "100.0",
+    ]
+    # a charge point without public OCPI data: RIPREE's types at its power
+    other = root.xpath(
+        f"//aegi:energyInfrastructureSite[@id!='{SITE}']//aegi:refillPoint", namespaces=NS
+    )[0]
+    assert texts(other, "aegi:connector/aegi:maxPowerAtSocket/text()")
+    assert texts(other, "aegi:connector/aegi:connectorFormat") == []
 
 
 def test_table_keeps_hostile_names_as_text_and_stays_valid(app, client, schema):

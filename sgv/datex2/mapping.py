@@ -29,6 +29,10 @@ CONNECTOR_TYPES = {
 # Standards that deliver direct current (the rest: alternating current).
 DC_STANDARDS = {"CHADEMO", "IEC_62196_T1_COMBO", "IEC_62196_T2_COMBO"}
 
+# OCPI 2.2.1 ConnectorFormat → aegi:ConnectorFormatTypeEnum: a tethered cable is mode 3
+# (AC) or 4 (DC) equipment, which DATEX II names cableMode3 (as the DGT register does).
+FORMATS = {"SOCKET": "socket", "CABLE": "cableMode3"}
+
 # OCPI 2.2.1 EVSE Status → aegi:RefillPointStatusEnum.
 STATUSES = {
     "AVAILABLE": "available",
@@ -52,14 +56,21 @@ def connector_type(standard: str) -> str:
     return CONNECTOR_TYPES.get(standard, "other")
 
 
-def current_type(standards: list[str]) -> str:
-    """Return `dc` when any of a charge point's standards is a DC one, else `ac`."""
-    return "dc" if DC_STANDARDS.intersection(standards) else "ac"
+def is_dc(standard: str, power_type: str | None = None) -> bool:
+    """Tell whether a connector delivers direct current: its OCPI power type if known, else
+    its standard (CHAdeMO and the CCS combos)."""
+    return power_type == "DC" if power_type else standard in DC_STANDARDS
 
 
-def charging_mode(standard: str) -> str | None:
-    """Return the IEC 61851 mode a standard implies (mode 4 for DC), None if it implies none."""
-    if standard in DC_STANDARDS:
+def current_type(dc: list[bool]) -> str:
+    """Return `dc` when any of a charge point's connectors is a DC one, else `ac`."""
+    return "dc" if any(dc) else "ac"
+
+
+def charging_mode(standard: str, dc: bool) -> str | None:
+    """Return the IEC 61851 mode a connector implies: mode 4 for DC, mode 3 for an IEC 62196
+    AC connector (DATEX II names mode 3 `mode3AC3p` only), None otherwise."""
+    if dc:
         return "mode4DC"
     return "mode3AC3p" if standard.startswith("IEC_62196") else None
 

@@ -8,23 +8,50 @@ live data is public (richer: per connector rather than per charge point).
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from itertools import islice
 
 from lxml import etree
 
 from sgv.datex2 import mapping
 from sgv.datex2.xml import element, multilingual, payload, sub, timestamp, version
-from sgv.public import ChargePoint, Installation
+from sgv.public import ChargePoint, ConnectorDetails, Installation, connector_details
 
 TABLE_ID = "SGV-ES"
 FACILITY = "afac:FacilityObject"
+BATCH = 500  # sites whose OCPI connector details are read at once
+
+
+@dataclass(frozen=True)
+class Plug:
+    """One connector as the table shows it."""
+
+    standard: str
+    power_kw: Decimal | None
+    dc: bool
+    format: str | None = None
+    voltage: int | None = None
+    amperage: int | None = None
 
 
 def table_xml(sites: Iterable[Installation], at: datetime, table_version: str) -> Iterator[bytes]:
     """Stream the table publication of these installations."""
     table = {"id": TABLE_ID, "version": table_version}
-    parts = (site_element(site) for site in sites)
+    parts = (site_element(site, details) for site, details in with_details(sites))
     return payload("aegi:EnergyInfrastructureTablePublication", at, parts, table=table)
+
+
+def with_details(
+    sites: Iterable[Installation],
+) -> Iterator[tuple[Installation, dict[int, list[ConnectorDetails]]]]:
+    """Yield each site with the OCPI details of its public connectors, read per batch."""
+    stream = iter(sites)
+    while batch := list(islice(stream, BATCH)):
+        ids = [p.id for site in batch for p in site.charge_points if p.live is not None]
+        details = connector_details(ids) if ids else {}
+        yield from ((site, details) for site in batch)
 
 
 def station_id(site_id: str) -> str:
@@ -32,7 +59,7 @@ def station_id(site_id: str) -> str:
     return f"{site_id}-1"
 
 
-def site_element(site: Installation) -> etree._Element:
+def site_element(site: Installation, details: dict[int, list[ConnectorDetails]]) -> etree._Element:
     """Return one aegi:energyInfrastructureSite."""
     v = version(site.updated_at)
     root = element("aegi:energyInfrastructureSite", id=site.id, version=v)
@@ -51,7 +78,7 @@ def site_element(site: Installation) -> etree._Element:
     station = sub(root, "aegi:energyInfrastructureStation", id=station_id(site.id), version=v)
     sub(station, "aegi:numberOfRefillPoints", len(site.charge_points))
     for point in site.charge_points:
-        refill_point(station, point, v)
+        refill_point(station, point, v, plugs(point, details.get(point.id, [])))
     return root
 
 
@@ -88,7 +115,9 @@ def operator(root: etree._Element, site: Installation) -> None:
     sub(identity, "afac:otherTypeOfIdentifier", "eMI3 operator id (country*party)")
 
 
-def refill_point(station: etree._Element, point: ChargePoint, v: str) -> None:
+def refill_point(
+    station: etree._Element, point: ChargePoint, v: str, connectors: list[Plug]
+) -> None:
     """Append one charge point as an aegi:ElectricChargingPoint with its connectors."""
     found = sub(
         station, "aegi:refillPoint", xsi_type="aegi:ElectricChargingPoint",
@@ -99,26 +128,43 @@ def refill_point(station: etree._Element, point: ChargePoint, v: str) -> None:
     sub(identity, "afac:identifier", point.evse_ref)
     sub(identity, "afac:otherTypeOfIdentifier", "eMI3 EVSE ID")
     sub(found, "aegi:deliveryUnit", "kWh")
-    connectors = connectors_of(point)
-    sub(found, "aegi:currentType", mapping.current_type([c[0] for c in connectors]))
+    sub(found, "aegi:currentType", mapping.current_type([c.dc for c in connectors]))
     sub(found, "aegi:numberOfConnectors", len(connectors))
     sub(found, "aegi:availableChargingPower", mapping.watts(point.max_power_kw))
-    modes = {mapping.charging_mode(standard) for standard, _ in connectors} - {None}
+    modes = {mapping.charging_mode(c.standard, c.dc) for c in connectors} - {None}
     if len(modes) == 1:  # the point's one mode; a multi-standard post has several
         sub(found, "aegi:chargingMode", modes.pop())
-    for standard, power_kw in connectors:
+    for plug in connectors:
         connector = sub(found, "aegi:connector")
-        sub(connector, "aegi:connectorType", mapping.connector_type(standard))
-        if mapping.connector_type(standard) == "other":
-            sub(connector, "aegi:otherConnector", standard)
-        sub(connector, "aegi:maxPowerAtSocket", mapping.watts(power_kw))
+        kind = mapping.connector_type(plug.standard)
+        sub(connector, "aegi:connectorType", kind)
+        if kind == "other":
+            sub(connector, "aegi:otherConnector", plug.standard)
+        if plug.format in mapping.FORMATS:
+            sub(connector, "aegi:connectorFormat", mapping.FORMATS[plug.format])
+        sub(connector, "aegi:maxPowerAtSocket", mapping.watts(plug.power_kw))
+        if plug.voltage is not None:
+            sub(connector, "aegi:voltage", float(plug.voltage))
+        if plug.amperage is not None:
+            sub(connector, "aegi:maximumCurrent", float(plug.amperage))
 
 
-def connectors_of(point: ChargePoint) -> list[tuple[str, object]]:
-    """Return (OCPI standard, kW) per connector: the CPO's public ones, else RIPREE's types."""
-    if point.live and point.live.connectors:
+def plugs(point: ChargePoint, details: list[ConnectorDetails]) -> list[Plug]:
+    """Return a charge point's connectors: its CPO's public ones (OCPI: power, format,
+    voltage, amperage per connector), else one per RIPREE connector type at its power."""
+    if details:
         return [
-            (c.standard, c.power_kw if c.power_kw is not None else point.max_power_kw)
-            for c in point.live.connectors
+            Plug(
+                d.standard,
+                d.power_kw if d.power_kw is not None else point.max_power_kw,
+                mapping.is_dc(d.standard, d.power_type),
+                d.format,
+                d.max_voltage,
+                d.max_amperage,
+            )
+            for d in details
         ]
-    return [(standard, point.max_power_kw) for standard in point.connector_types]
+    return [
+        Plug(standard, point.max_power_kw, mapping.is_dc(standard))
+        for standard in point.connector_types
+    ]
