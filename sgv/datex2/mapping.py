@@ -89,3 +89,11 @@ def money(value: Decimal) -> str:
     """Return an amount as afac:AmountOfMoney allows it: two decimals, half up (the schema's
     limit: 0.349 €/kWh is published as 0.35; the JSON exports keep every decimal)."""
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+# aegi:ConnectorTypeEnum → OCPI 2.2.1, looked up case-insensitively; the DGT register (v3.5)
+# spells the domestic plugs `domesticF`, v3.7 `domesticFType`: both are read.
+OCPI_CONNECTORS = {
+    **{datex.casefold(): ocpi for ocpi, datex in CONNECTOR_TYPES.items()},
+    **{f"domestic{letter}".casefold(): f"DOMESTIC_{letter}" for letter in "ABCDEFGHIJKLMNO"},
+}
