@@ -9,6 +9,7 @@ with a warning (no id, no usable coordinates). What remains goes through check_r
 any other row: the file is still all or nothing. One site is in memory at a time.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -34,26 +35,32 @@ class RowWarning(RowProblem):
 
 
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    """Return an element's name without its namespace ('' for a comment)."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def child(parent: etree._Element | None, name: str) -> etree._Element | None:
     """Return the first child with this local name."""
     if parent is None:
         return None
-    return next((c for c in parent if isinstance(c.tag, str) and local(c) == name), None)
+    return next((c for c in parent if local(c) == name), None)
 
 
-def children(parent: etree._Element, name: str) -> list[etree._Element]:
-    return [c for c in parent.iter() if isinstance(c.tag, str) and local(c) == name]
+def descendants(parent: etree._Element) -> dict[str, list[etree._Element]]:
+    """Return every element under `parent` by local name, in document order (one pass)."""
+    found: dict[str, list[etree._Element]] = defaultdict(list)
+    for element in parent.iter():
+        found[local(element)].append(element)
+    return found
 
 
 def words(element: etree._Element | None) -> str:
     """Return an element's text, or its MultilingualString's first value, spaces collapsed."""
     if element is None:
         return ""
-    values = [v for v in element.iter() if isinstance(v.tag, str) and local(v) == "value"]
-    raw = values[0].text if values else element.text
+    value = next((v for v in element.iter() if local(v) == "value"), None)
+    raw = element.text if value is None else value.text
     return " ".join((raw or "").split())
 
 
@@ -98,6 +105,7 @@ class Site:
         self.line = element.sourceline or 0
         self.id = (element.get("id") or "").strip()
         self.name = words(child(element, "name"))
+        self.index = descendants(element)
         self.warnings: list[RowWarning] = []
 
     def warn(self, field: str, reason: str) -> None:
@@ -120,7 +128,7 @@ class Site:
             return None
         operator = child(self.element, "operator")
         country, party = self.identity(operator)
-        hours = [words(e) for e in children(self.element, "label")]
+        hours = [words(e) for e in self.index["label"]]
         return {
             "installation_id": self.id,
             "operator_tax_id": words(child(operator, "nationalOrganisationNumber")) or None,
@@ -139,12 +147,12 @@ class Site:
         """Return the operator's (country, party) from its ES*XXX id."""
         ident = "" if operator is None else (operator.get("id") or "")
         if "*" not in ident and operator is not None:
-            ident = next((words(e) for e in children(operator, "identifier")), "")
+            ident = next((words(e) for e in operator.iter() if local(e) == "identifier"), "")
         country, _, party = ident.partition("*")
         return country.strip().upper(), party.strip().upper()
 
     def coordinates(self) -> tuple[str, str] | None:
-        place = next(iter(children(self.element, "coordinatesForDisplay")), None)
+        place = next(iter(self.index["coordinatesForDisplay"]), None)
         lat = number(words(child(place, "latitude")))
         lon = number(words(child(place, "longitude")))
         if lat is None or lon is None:
@@ -157,14 +165,14 @@ class Site:
 
     def address(self) -> dict[str, str]:
         found = {"address": "", "municipality": "", "province": ""}
-        for line in children(self.element, "addressLine"):
+        for line in self.index["addressLine"]:
             text = words(child(line, "text"))
             label, colon, rest = text.partition(":")
             if colon and label.strip().casefold() in LABELS:
                 found[LABELS[label.strip().casefold()]] = rest.strip()
             elif (kind := words(child(line, "type"))) in LINE_TYPES:
                 found[LINE_TYPES[kind]] = text
-        postcode = next((words(e) for e in children(self.element, "postcode")), "")
+        postcode = next((words(e) for e in self.index["postcode"]), "")
         if len(postcode) == 4 and postcode.isdigit():
             self.warn("postal_code", f"{postcode} lost its leading zero: read as 0{postcode}")
             postcode = "0" + postcode
@@ -175,13 +183,13 @@ class Site:
 
     def points(self) -> list[dict[str, str]]:
         rows = []
-        for point in children(self.element, "refillPoint"):
+        for point in self.index["refillPoint"]:
             ref = words(child(point, "name"))
             if not ref:
                 ref = point.get("id") or ""
                 self.warn("evse_ref", f"refill point without an EVSE-ID: its id {ref!r} used")
             types, powers = [], []
-            for connector in children(point, "connector"):
+            for connector in (c for c in point if local(c) == "connector"):
                 datex = words(child(connector, "connectorType"))
                 ocpi = OCPI_CONNECTORS.get(datex.casefold())
                 if ocpi is None:
