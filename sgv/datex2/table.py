@@ -2,9 +2,10 @@
 EnergyInfrastructureTablePublication (DATEX II v3.7; paths in docs/datex2.md).
 
 One site per RIPREE installation, one station per site, one refill point
-(aegi:ElectricChargingPoint, id = the EVSE-ID) per RIPREE charge point, one connector per
-connector type — with the power and standard of the matched OCPI connectors where the CPO's
-live data is public (richer: per connector rather than per charge point).
+(aegi:ElectricChargingPoint, id = the EVSE-ID) per RIPREE charge point. Its connectors are
+the CPO's public OCPI connectors where there are some (richer: standard, format, power,
+voltage and current per connector, read through sgv/public/connectors.py), else one per
+RIPREE connector type at the charge point's power.
 """
 
 from collections.abc import Iterable, Iterator

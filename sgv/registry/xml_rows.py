@@ -9,7 +9,6 @@ with a warning (no id, no usable coordinates). What remains goes through check_r
 any other row: the file is still all or nothing. One site is in memory at a time.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -41,25 +40,20 @@ def local(element: etree._Element) -> str:
 
 
 def child(parent: etree._Element | None, name: str) -> etree._Element | None:
-    """Return the first child with this local name."""
-    if parent is None:
-        return None
-    return next((c for c in parent if local(c) == name), None)
+    """Return the first child with this local name, in any namespace."""
+    return None if parent is None else parent.find(f"{{*}}{name}")
 
 
-def descendants(parent: etree._Element) -> dict[str, list[etree._Element]]:
-    """Return every element under `parent` by local name, in document order (one pass)."""
-    found: dict[str, list[etree._Element]] = defaultdict(list)
-    for element in parent.iter():
-        found[local(element)].append(element)
-    return found
+def under(parent: etree._Element, name: str) -> list[etree._Element]:
+    """Return every element under `parent` with this local name (searched by libxml2)."""
+    return list(parent.iter(f"{{*}}{name}"))
 
 
 def words(element: etree._Element | None) -> str:
     """Return an element's text, or its MultilingualString's first value, spaces collapsed."""
     if element is None:
         return ""
-    value = next((v for v in element.iter() if local(v) == "value"), None)
+    value = next(element.iter("{*}value"), None)
     raw = element.text if value is None else value.text
     return " ".join((raw or "").split())
 
@@ -75,17 +69,22 @@ def number(text: str) -> Decimal | None:
 def xml_rows(binary: BinaryIO) -> Iterator[RawRow]:
     """Yield (XML line of the site, row or RowWarning) for each refill point of each site."""
     parser = etree.iterparse(
-        binary, events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=True
+        binary,
+        events=("start", "end"),
+        tag=("{*}payload", "{*}energyInfrastructureSite"),  # libxml2 skips the rest
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
     )
     root, sites = None, 0
     try:
         for event, element in parser:
             if root is None:
-                root = element
+                root = element.getroottree().getroot()
                 kind = (root.get(XSI_TYPE) or "").rpartition(":")[2]
                 if local(root) != "payload" or kind != PUBLICATION:
                     raise FileError(f"not a DATEX II v3 {PUBLICATION} (d2:payload)")
-            elif event == "end" and local(element) == "energyInfrastructureSite":
+            if event == "end" and local(element) == "energyInfrastructureSite":
                 sites += 1
                 yield from Site(element).rows()
                 element.clear()
@@ -93,6 +92,8 @@ def xml_rows(binary: BinaryIO) -> Iterator[RawRow]:
                     del element.getparent()[0]  # the sites already read
     except etree.XMLSyntaxError as exc:
         raise FileError(f"not well-formed XML: {exc}") from None
+    if root is None:
+        raise FileError(f"not a DATEX II v3 {PUBLICATION} (d2:payload)")
     if not sites:
         raise FileError(f"the {PUBLICATION} has no energyInfrastructureSite")
 
@@ -105,7 +106,6 @@ class Site:
         self.line = element.sourceline or 0
         self.id = (element.get("id") or "").strip()
         self.name = words(child(element, "name"))
-        self.index = descendants(element)
         self.warnings: list[RowWarning] = []
 
     def warn(self, field: str, reason: str) -> None:
@@ -128,7 +128,7 @@ class Site:
             return None
         operator = child(self.element, "operator")
         country, party = self.identity(operator)
-        hours = [words(e) for e in self.index["label"]]
+        hours = [words(e) for e in under(self.element, "label")]
         return {
             "installation_id": self.id,
             "operator_tax_id": words(child(operator, "nationalOrganisationNumber")) or None,
@@ -147,12 +147,12 @@ class Site:
         """Return the operator's (country, party) from its ES*XXX id."""
         ident = "" if operator is None else (operator.get("id") or "")
         if "*" not in ident and operator is not None:
-            ident = next((words(e) for e in operator.iter() if local(e) == "identifier"), "")
+            ident = next((words(e) for e in under(operator, "identifier")), "")
         country, _, party = ident.partition("*")
         return country.strip().upper(), party.strip().upper()
 
     def coordinates(self) -> tuple[str, str] | None:
-        place = next(iter(self.index["coordinatesForDisplay"]), None)
+        place = next(iter(under(self.element, "coordinatesForDisplay")), None)
         lat = number(words(child(place, "latitude")))
         lon = number(words(child(place, "longitude")))
         if lat is None or lon is None:
@@ -165,14 +165,14 @@ class Site:
 
     def address(self) -> dict[str, str]:
         found = {"address": "", "municipality": "", "province": ""}
-        for line in self.index["addressLine"]:
+        for line in under(self.element, "addressLine"):
             text = words(child(line, "text"))
             label, colon, rest = text.partition(":")
             if colon and label.strip().casefold() in LABELS:
                 found[LABELS[label.strip().casefold()]] = rest.strip()
             elif (kind := words(child(line, "type"))) in LINE_TYPES:
                 found[LINE_TYPES[kind]] = text
-        postcode = next((words(e) for e in self.index["postcode"]), "")
+        postcode = next((words(e) for e in under(self.element, "postcode")), "")
         if len(postcode) == 4 and postcode.isdigit():
             self.warn("postal_code", f"{postcode} lost its leading zero: read as 0{postcode}")
             postcode = "0" + postcode
@@ -183,13 +183,13 @@ class Site:
 
     def points(self) -> list[dict[str, str]]:
         rows = []
-        for point in self.index["refillPoint"]:
+        for point in under(self.element, "refillPoint"):
             ref = words(child(point, "name"))
             if not ref:
                 ref = point.get("id") or ""
                 self.warn("evse_ref", f"refill point without an EVSE-ID: its id {ref!r} used")
             types, powers = [], []
-            for connector in (c for c in point if local(c) == "connector"):
+            for connector in point.iterchildren("{*}connector"):
                 datex = words(child(connector, "connectorType"))
                 ocpi = OCPI_CONNECTORS.get(datex.casefold())
                 if ocpi is None:
