@@ -142,6 +142,15 @@ def test_status_has_public_statuses_and_prices_excluding_vat(demo, client, schem
     assert texts(site, "afac:reference/@id") == [SITE]
 
 
+def test_status_filters_by_operator_and_box_like_status_json(demo, client, schema):
+    def refs(**args) -> list[str]:
+        root = valid(schema, fetch(client, "status.xml", **args).data)
+        return sorted(texts(root, "//aegi:refillPointStatus/afac:reference/@id"))
+
+    assert refs(operator="IBD") == refs(bbox="-3.70,40.19,-3.69,40.20") == sorted(REFS)
+    assert refs(operator="924") == refs(bbox="0,0,1,1") == []
+
+
 def test_status_since_has_the_changes_and_the_withdrawals(app, client, schema):
     add_installation()
     token = live_cpo(client)

@@ -198,7 +198,7 @@ def document(server: str = "/") -> dict:
                 "Status and ad hoc prices in DATEX II v3.7 (AFIR)",
                 "application/xml",
                 STATUS_SCHEMA,
-                [DATEX2_SINCE],
+                [*FILTERS, DATEX2_SINCE],
             ),
         },
         "components": {"schemas": SCHEMAS},

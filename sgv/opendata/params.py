@@ -144,12 +144,6 @@ class TableArgs(Schema):
         unknown = RAISE
 
 
-class SinceArgs(TableArgs):
-    """Parameters of datex2/status.xml: `since` only."""
-
-    since = UtcDateTime()
-
-
 def load(schema: Schema, args: Any) -> Filters:
     """Load request arguments into Filters, or answer 400 naming the bad parameter."""
     try:

@@ -14,7 +14,7 @@ from sgv.core import cors
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi
 from sgv.opendata.http import Version, respond, setting
-from sgv.opendata.params import ExportArgs, Filters, SinceArgs, StatusArgs, TableArgs, load
+from sgv.opendata.params import ExportArgs, Filters, StatusArgs, TableArgs, load
 from sgv.public import ChargePoint, Installation
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
@@ -54,7 +54,8 @@ def retired(filters: Filters, at: datetime) -> list[str]:
 def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation, ChargePoint]]:
     """Yield the charge points of a status export: changed since `since`, else all live ones."""
     if filters.since is None:  # a snapshot: every live charge point, streamed like the CSV
-        sites = public.installations(bbox=filters.bbox, operator=filters.operator, at=at)
+        ids = public.live_installations()  # only those sites: the others have none to show
+        sites = public.installations(ids=ids, bbox=filters.bbox, operator=filters.operator, at=at)
         return ((site, p) for site in sites for p in site.charge_points if p.live)
     ids = public.dynamic_changes(reach_back(filters.since, at), at)
     return public.public_charge_points(ids, bbox=filters.bbox, operator=filters.operator, at=at)
@@ -131,7 +132,7 @@ def datex2_table() -> Response:
 @cors.shared
 def datex2_status() -> Response:
     """Serve the public dynamic data as a DATEX II v3.7 AFIR status publication."""
-    filters = load(SinceArgs(), request.args)
+    filters = load(StatusArgs(), request.args)
 
     def body(v: Version) -> Iterator[bytes]:
         return datex2.status_xml(status_points(filters, v.generated_at), v.generated_at)

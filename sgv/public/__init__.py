@@ -29,6 +29,7 @@ from sgv.public.view import (
     installation,
     installations,
     live_index,
+    live_installations,
     map_places,
     map_sites,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "installation",
     "installations",
     "live_index",
+    "live_installations",
     "map_places",
     "map_sites",
     "next_change",
