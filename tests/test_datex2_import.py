@@ -107,3 +107,20 @@ def test_round_trip_import_export_validate_reimport_changes_nothing(
     assert report["installations_added"] == report["installations_changed"] == 0, report
     assert report["charge_points_added"] == report["charge_points_changed"] == 0, report
     assert report["charge_points_removed"] == 0 and counts() == before
+
+
+def test_entities_are_never_resolved(app, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    sample = SAMPLE.read_text("utf-8")
+    doctype = f'<!DOCTYPE d2:payload [<!ENTITY leak SYSTEM "file://{secret}">]>\n'
+    hostile = tmp_path / "entities.xml"
+    hostile.write_text(
+        sample.replace("<d2:payload", doctype + "<d2:payload", 1).replace(
+            "Centro Porsche Baleares CP2", "Centro &leak; CP2"
+        )
+    )
+    code, report = run_import(app, hostile)
+    assert code == 0, report
+    name = db.session.get(Installation, "2023002088").name
+    assert "TOP-SECRET" not in name and name.startswith("Centro")

@@ -74,7 +74,6 @@ def xml_rows(binary: BinaryIO) -> Iterator[RawRow]:
         tag=("{*}payload", "{*}energyInfrastructureSite"),  # libxml2 skips the rest
         resolve_entities=False,
         no_network=True,
-        huge_tree=True,
     )
     root, sites = None, 0
     try:
