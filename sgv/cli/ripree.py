@@ -25,7 +25,8 @@ SHOWN_PROBLEMS = 100  # printed as text; --json lists up to registry.MAX_PROBLEM
 @click.option("--prune", is_flag=True, help="Retire the installations the file no longer lists.")
 @json_option
 def import_command(file: Path, prune: bool, as_json: bool) -> None:
-    """Import a RIPREE register file, CSV or GeoJSON (SPEC §7), all or nothing.
+    """Import a RIPREE register file, CSV or GeoJSON (SPEC §7), or the ministry's DATEX II v3
+    table publication (XML, as the DGT publishes it; docs/datex2.md), all or nothing.
 
     Exit 0 when imported; 1 when the file was rejected (every bad row is reported as
     `line N: field: reason`, or `features[N]: …` for GeoJSON, and nothing changes);

@@ -129,6 +129,34 @@ CSV_SCHEMA = {
 }
 
 
+DATEX2 = (
+    "DATEX II v3.7 (CEN/TS 16157-10) with the AFIR extension, root d2:payload, UTF-8; "
+    "valid against the v3.7 schema set (DATEXII_3_D2Payload.xsd). Mapping: docs/datex2.md. "
+)
+TABLE_SCHEMA = {
+    "type": "string",
+    "description": DATEX2 + "An aegi:EnergyInfrastructureTablePublication: one site per "
+    "RIPREE installation (id, name, coordinates, address, operator with its ES*XXX identity, "
+    "opening hours), one station per site, one refill point per charge point (id: the EVSE-ID) "
+    "with its connectors (type, max power in W), from RIPREE and the CPO's matched OCPI data.",
+}
+STATUS_SCHEMA = {
+    "type": "string",
+    "description": DATEX2 + "An aegi:EnergyInfrastructureStatusPublication: per charge point "
+    "with public dynamic data, its refill point status (OCPI status mapped), its time, and an "
+    "energyRateUpdate per tariff: the price per kWh EXCLUDING VAT (taxIncluded false, "
+    "taxRate the VAT %), the session fee, time and parking prices per minute; amounts in two "
+    "decimals (afac:AmountOfMoney). With since: the charge points that changed, a withdrawal "
+    "with status unknown.",
+}
+DATEX2_SINCE = {
+    **SINCE,
+    "description": "only refill points whose public dynamic data may have changed since then, "
+    "withdrawals included (status unknown): pass the previous response's publicationTime."
+    + LENIENT,
+}
+
+
 def document(server: str = "/") -> dict:
     """Return the OpenAPI document."""
     return {
@@ -162,6 +190,15 @@ def document(server: str = "/") -> dict:
                 "application/json",
                 ref("StatusExport"),
                 [*FILTERS, SINCE],
+            ),
+            "/opendata/datex2/table.xml": export(
+                "All installations in DATEX II v3.7 (AFIR)", "application/xml", TABLE_SCHEMA, []
+            ),
+            "/opendata/datex2/status.xml": export(
+                "Status and ad hoc prices in DATEX II v3.7 (AFIR)",
+                "application/xml",
+                STATUS_SCHEMA,
+                [*FILTERS, DATEX2_SINCE],
             ),
         },
         "components": {"schemas": SCHEMAS},

@@ -137,6 +137,13 @@ class StatusArgs(ExportArgs):
     since = UtcDateTime()
 
 
+class TableArgs(Schema):
+    """Parameters of datex2/table.xml: none (a DATEX II table holds at least one site)."""
+
+    class Meta:
+        unknown = RAISE
+
+
 def load(schema: Schema, args: Any) -> Filters:
     """Load request arguments into Filters, or answer 400 naming the bad parameter."""
     try:

@@ -9,18 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from sgv import public
+from sgv import datex2, public
 from sgv.core import cors
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi
 from sgv.opendata.http import Version, respond, setting
-from sgv.opendata.params import ExportArgs, Filters, StatusArgs, load
+from sgv.opendata.params import ExportArgs, Filters, StatusArgs, TableArgs, load
 from sgv.public import ChargePoint, Installation
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
 cors.share(bp)  # the documents below marked @cors.shared; not the HTML page
 
 JSON, GEOJSON, CSV = "application/json", "application/geo+json", "text/csv"
+XML = "application/xml"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -53,7 +54,8 @@ def retired(filters: Filters, at: datetime) -> list[str]:
 def status_points(filters: Filters, at: datetime) -> Iterator[tuple[Installation, ChargePoint]]:
     """Yield the charge points of a status export: changed since `since`, else all live ones."""
     if filters.since is None:  # a snapshot: every live charge point, streamed like the CSV
-        sites = public.installations(bbox=filters.bbox, operator=filters.operator, at=at)
+        ids = public.live_installations()  # only those sites: the others have none to show
+        sites = public.installations(ids=ids, bbox=filters.bbox, operator=filters.operator, at=at)
         return ((site, p) for site in sites for p in site.charge_points if p.live)
     ids = public.dynamic_changes(reach_back(filters.since, at), at)
     return public.public_charge_points(ids, bbox=filters.bbox, operator=filters.operator, at=at)
@@ -111,6 +113,31 @@ def status_json() -> Response:
         return formats.status_json(status_points(filters, v.generated_at), opening)
 
     return respond("status.json", JSON, filters, body)
+
+
+@bp.get("/datex2/table.xml")
+@cors.shared
+def datex2_table() -> Response:
+    """Serve every public installation as a DATEX II v3.7 AFIR table publication."""
+    filters = load(TableArgs(), request.args)
+
+    def body(v: Version) -> Iterator[bytes]:
+        sites = public.installations(at=v.generated_at)
+        return datex2.table_xml(sites, v.generated_at, v.tag)
+
+    return respond("datex2/table.xml", XML, filters, body)
+
+
+@bp.get("/datex2/status.xml")
+@cors.shared
+def datex2_status() -> Response:
+    """Serve the public dynamic data as a DATEX II v3.7 AFIR status publication."""
+    filters = load(StatusArgs(), request.args)
+
+    def body(v: Version) -> Iterator[bytes]:
+        return datex2.status_xml(status_points(filters, v.generated_at), v.generated_at)
+
+    return respond("datex2/status.xml", XML, filters, body)
 
 
 @bp.get("/openapi.json")

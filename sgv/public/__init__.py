@@ -1,7 +1,8 @@
 """THE public door: every public read goes through what this package exports (SPEC §4, §8).
 
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
-view.py builds installations from them; changes.py says what changed and when the clock
+view.py builds installations from them; connectors.py adds the
+OCPI static details of public connectors; changes.py says what changed and when the clock
 changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
 """
 
@@ -15,6 +16,7 @@ from sgv.public.changes import (
     repriced_charge_points,
     retired_installations,
 )
+from sgv.public.connectors import ConnectorDetails, connector_details
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.tariffs import Price
@@ -27,12 +29,14 @@ from sgv.public.view import (
     installation,
     installations,
     live_index,
+    live_installations,
     map_places,
     map_sites,
 )
 
 __all__ = [
     "ChargePoint",
+    "ConnectorDetails",
     "Installation",
     "LiveConnector",
     "LiveStatus",
@@ -41,6 +45,7 @@ __all__ = [
     "changed_charge_points",
     "changed_installations",
     "cheapest",
+    "connector_details",
     "choose_tariff",
     "database_now",
     "documents",
@@ -49,6 +54,7 @@ __all__ = [
     "installation",
     "installations",
     "live_index",
+    "live_installations",
     "map_places",
     "map_sites",
     "next_change",

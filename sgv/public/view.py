@@ -234,6 +234,13 @@ def map_places() -> list[Any]:
     ).all()
 
 
+@published(list)
+def live_installations() -> list[str]:
+    """Return the installations with at least one public live EVSE, by id."""
+    with_live = sa.select(public_evse_candidates.c.installation_id).distinct()
+    return list(db.session.scalars(with_live.order_by(public_evse_candidates.c.installation_id)))
+
+
 @published(dict)
 def live_index(at: datetime | None = None) -> dict[str, dict]:
     """Return, per installation with live data, its availability and price from, for the map.

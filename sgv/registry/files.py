@@ -22,12 +22,13 @@ class FileError(Exception):
 
 
 def detect_unit(text: TextIO) -> str:
-    """Say whether the text is GeoJSON ("feature") or CSV ("line"), without consuming it."""
+    """Say whether the text is GeoJSON ("feature"), XML ("xml": DATEX II) or CSV ("line"),
+    without consuming it."""
     head = text.read(1)
     while head and head.isspace():
         head = text.read(1)
     text.seek(0)
-    return "feature" if head == "{" else "line"
+    return {"{": "feature", "<": "xml"}.get(head, "line")
 
 
 def csv_rows(text: TextIO) -> Iterator[RawRow]:

@@ -22,10 +22,12 @@ from sgv.registry.files import FileError, csv_rows, detect_unit, geojson_rows
 from sgv.registry.merge import cross_row_problems, merge
 from sgv.registry.report import ImportReport, RegisterError
 from sgv.registry.rows import COLUMNS, SITE_COLUMNS, RowProblem, check_row
+from sgv.registry.xml_rows import RowWarning, xml_rows
 
 MAX_PROBLEMS = 1000  # kept for the report and the operator; all of them are counted
 MAX_WARNINGS = 20
 PROGRESS_EVERY = 2000  # rows between two progress calls
+FORMATS = {"line": "csv", "feature": "geojson", "xml": "datex2"}
 # One import at a time: two merging concurrently would race on the same keys.
 LOCK_KEY = 0x52495052  # "RIPR"
 
@@ -98,11 +100,18 @@ def _stage(connection: Connection, path: Path, progress: Progress | None) -> Imp
             io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text_file,
             cursor.copy(copy_sql) as copy,
         ):
-            unit = detect_unit(text_file)
-            rows = csv_rows(text_file) if unit == "line" else geojson_rows(text_file)
-            report = ImportReport(file=str(path), format="csv" if unit == "line" else "geojson")
+            kind = detect_unit(text_file)
+            unit = "feature" if kind == "feature" else "line"  # XML: lines of the file
+            rows = {"line": csv_rows, "feature": geojson_rows}.get(kind, xml_rows)(
+                binary if kind == "xml" else text_file
+            )
+            report = ImportReport(file=str(path), format=FORMATS[kind])
             count = 0
-            for count, (line, raw) in enumerate(rows, 1):
+            for line, raw in rows:
+                if isinstance(raw, RowWarning):  # a defect fixed or a site skipped on reading
+                    warnings.add([raw])
+                    continue
+                count += 1
                 if isinstance(raw, RowProblem):
                     problems.add([raw])
                     continue
