@@ -9,21 +9,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import text
 
+from sgv.datex2.xml import NS
 from sgv.extensions import db
 from sgv.registry import import_register
 from tests.public_helpers import add_installation, live_cpo, push_status
 from tests.test_opendata import DEMO, REFS, SITE, go_live, run_cli
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "datex2" / "v3.7"
+SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "datex2" / "v3.7"  # see its README
 ENTRY = SCHEMAS / "DATEXII_3_D2Payload.xsd"
-NS = {
-    "d2": "http://datex2.eu/schema/3/d2Payload",
-    "com": "http://datex2.eu/schema/3/common",
-    "locx": "http://datex2.eu/schema/3/locationExtension",
-    "loc": "http://datex2.eu/schema/3/locationReferencing",
-    "afac": "http://datex2.eu/schema/3/afirFacilities",
-    "aegi": "http://datex2.eu/schema/3/afirEnergyInfrastructure",
-}
 HOSTILE = "<b>&amp; 日本語 \u202eمحطة\u202c \x01tab\there\x1f\x7f end"
 
 

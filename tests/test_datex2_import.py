@@ -10,7 +10,7 @@ from sgv.models import ChargePoint, Installation
 from tests.test_datex2 import fetch, schema, texts, valid  # noqa: F401 (schema: a fixture)
 
 SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "es_dgt_datex2_sample_2026-09-30.xml"
+    Path(__file__).resolve().parent / "fixtures" / "datex2" / "es_dgt_datex2_sample_2026-09-30.xml"
 )
 REAL_IDS = re.findall(r'energyInfrastructureSite [^>]*id="(\d+)"', SAMPLE.read_text("utf-8"))
 
