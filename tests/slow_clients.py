@@ -111,6 +111,19 @@ def probes(url: str, count: int, timeout: float, pause: float = 0.1) -> list[Pro
     return results
 
 
+def wait_until_starved(url: str, timeout: float = 15.0) -> None:
+    """Wait until a probe of `url` gets no answer: the slow clients hold every thread.
+
+    Connections are handed to gunicorn's threads as its workers get to them; until the
+    last slow client holds its thread a probe may still slip through.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not probe(url, timeout=2).ok:
+            return
+    raise RuntimeError(f"{url} still answers with every slow client connected")
+
+
 def wait_until_answering(url: str, timeout: float = 30.0) -> None:
     """Wait until `url` answers 200 again (gunicorn frees its threads when slow clients go)."""
     deadline = time.monotonic() + timeout
