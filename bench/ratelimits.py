@@ -19,8 +19,8 @@ It is a measurement: it exits 0 whatever the figures.
 import argparse
 import http.client
 import secrets
-import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -37,6 +37,9 @@ from sgv.extensions import db
 from sgv.models import Party
 from sgv.ocpi.tokens import digest, new_token
 
+sys.path.insert(0, str(ROOT))
+from tests.servers import redis_server  # noqa: E402  (the suite's own Redis starter)
+
 
 def make_cpo(database_url: str) -> str:
     """Register one CPO holding a TOKEN_C; return the token."""
@@ -50,23 +53,6 @@ def make_cpo(database_url: str) -> str:
         db.session.commit()
         db.engine.dispose()
     return token
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A real redis-server on a free loopback port, in a temporary directory."""
-    port, workdir = free_port(), tempfile.mkdtemp(prefix="sgv-bench-redis-")
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir,
-         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        time.sleep(0.5)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager

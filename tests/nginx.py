@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_CONFIG = ROOT / "deploy" / "nginx.conf"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -118,11 +120,6 @@ def nginx_front(upstream: str, port: int, keep_prefix: bool = False) -> Iterator
         wait_for_port(port, process, prefix, timeout=20)
         yield Front(f"http://127.0.0.1:{port}", prefix, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if not keep_prefix:
             shutil.rmtree(prefix, ignore_errors=True)

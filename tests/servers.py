@@ -1,9 +1,11 @@
-"""Real servers for end-to-end tests: the app under gunicorn on a free port."""
+"""Real servers for end-to-end tests: the app under gunicorn, and Redis, on free ports."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,8 +83,49 @@ def gunicorn(
         wait_until_up(base_url + "/healthz", process)
         yield base_url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not ended within `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """Run a real redis-server on a free loopback port, in an empty directory; yield its URL."""
+    import redis  # only the tests and benches that need Redis pay for the import
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        raise RuntimeError("redis-server is not installed: apt-get install redis-server")
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="sgv-redis-")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir,
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def flask_db(database_url: str, *args: str) -> subprocess.CompletedProcess:

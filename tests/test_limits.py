@@ -7,14 +7,9 @@ SGV_CACHE_URL shares the counts (exactly the limit passes).
 """
 
 import json
-import shutil
-import subprocess
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -25,7 +20,7 @@ from sgv import create_app
 from sgv.config import Defaults, ratelimit_storage
 from tests.conftest import app_settings, rolled_back
 from tests.ocpi_helpers import headers, make_party
-from tests.servers import free_port, gunicorn
+from tests.servers import free_port, gunicorn, redis_server
 
 AUTH = int(Defaults.RATELIMIT_AUTH.split("/")[0])  # 60
 PUBLIC = int(Defaults.RATELIMIT_PUBLIC.split("/")[0])  # 1200
@@ -145,33 +140,9 @@ def test_the_counts_live_where_the_cache_does(cache_url, storage):
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A real redis-server on a free loopback port, with its own empty directory."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(binary).exists():
-        pytest.fail("redis-server is not installed: apt-get install redis-server")
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="sgv-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir,
-         "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
+    """A real redis-server of the tests' own (tests/servers.py)."""
+    with redis_server() as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def statuses(url: str, count: int, token: str = "not-a-token-of-anyone") -> Counter:
