@@ -38,6 +38,10 @@ def published(pattern: str) -> re.Pattern:
     return re.compile(pattern.removesuffix("$") + r"\Z")
 
 
+BBOX = published(BBOX_PATTERN)
+TEXT = published(TEXT_PATTERN)
+
+
 @dataclass(frozen=True)
 class Filters:
     """The filters of one export request; None where not given."""
@@ -70,7 +74,7 @@ class BoundingBox(fields.Field):
     """`minlon,minlat,maxlon,maxlat` in degrees."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple:
-        if not published(BBOX_PATTERN).match(str(value)):
+        if not BBOX.match(str(value)):
             raise ValidationError(f"must be {BBOX_HELP}")
         box = tuple(float(part) for part in str(value).split(","))
         minlon, minlat, maxlon, maxlat = box
@@ -121,7 +125,7 @@ class ExportArgs(Schema):
     operator = fields.String(
         validate=[
             validate.Length(min=1, max=255),
-            validate.Regexp(published(TEXT_PATTERN), error="must not contain control characters"),
+            validate.Regexp(TEXT, error="must not contain control characters"),
         ]
     )
     updated_since = UtcDateTime()
