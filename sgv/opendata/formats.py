@@ -34,18 +34,6 @@ LICENCE = {
         {"name": "The charge point operators (CPOs), over OCPI", "provides": "status and prices"},
     ],
 }
-PRICE_FIELDS = (
-    "tariff_id",
-    "currency",
-    "energy_excl_vat",
-    "vat_rate",
-    "energy_incl_vat",
-    "flat",
-    "time_per_hour",
-    "parking_per_hour",
-    "free",
-    "valid_until",
-)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
