@@ -3,8 +3,10 @@
 A slow client opens a connection and sends its request a header line (or a body byte)
 every few seconds, never finishing: a server that gives each connection a thread until
 the request is whole runs out of threads; a front that reads requests itself does not.
-Connections are opened a little apart, as an attacker's would be, so both of gunicorn's
-workers accept their share.
+Connections are opened a little apart, as an attacker's would be. Which of gunicorn's
+workers accepts each one is up to the kernel: one worker may take nearly all of them and
+the other keep free threads, so an attacker adds connections until nobody is answered
+(`starve`).
 """
 
 import socket
@@ -51,13 +53,23 @@ class SlowClients:
         self._thread = threading.Thread(target=self._trickle, name="slow-clients", daemon=True)
 
     def __enter__(self) -> "SlowClients":
-        for start in self.kinds:
+        self._open(self.kinds)
+        self._thread.start()
+        return self
+
+    def _open(self, kinds: list[bytes]) -> None:
+        for start in kinds:
             conn = socket.create_connection(("127.0.0.1", self.port), timeout=5)
             conn.sendall(start)
             self.sockets.append(conn)
             time.sleep(self.spacing)
-        self._thread.start()
-        return self
+
+    def grow(self, headers: int) -> None:
+        """Open `headers` more header-trickling connections while the attack goes on."""
+        added = [SLOW_HEADER] * headers
+        # A new list, longer first: the trickle thread zips a copy of the sockets with it.
+        self.kinds = self.kinds + added
+        self._open(added)
 
     def __exit__(
         self,
@@ -74,7 +86,7 @@ class SlowClients:
         line = 0
         while not self._stop.wait(self.every):
             line += 1
-            for conn, start in zip(self.sockets, self.kinds, strict=True):
+            for conn, start in zip(list(self.sockets), self.kinds, strict=False):
                 if conn.fileno() < 0:
                     continue
                 try:
@@ -111,17 +123,25 @@ def probes(url: str, count: int, timeout: float, pause: float = 0.1) -> list[Pro
     return results
 
 
-def wait_until_starved(url: str, timeout: float = 15.0) -> None:
-    """Wait until a probe of `url` gets no answer: the slow clients hold every thread.
+def starve(attack: SlowClients, url: str, timeout: float = 60.0, misses: int = 3) -> None:
+    """Add slow clients until `misses` probes of `url` in a row get no answer.
 
-    Connections are handed to gunicorn's threads as its workers get to them; until the
-    last slow client holds its thread a probe may still slip through.
+    A probe that is answered means some worker still has a free thread (the kernel gave it
+    fewer slow connections than threads), so the attacker opens eight more; connections
+    are handed to threads as the workers get to them, so a probe may also slip through
+    while the last ones are taken.
     """
     deadline = time.monotonic() + timeout
+    missed = 0
     while time.monotonic() < deadline:
-        if not probe(url, timeout=2).ok:
+        if probe(url, timeout=2).ok:
+            missed = 0
+            attack.grow(8)
+            continue
+        missed += 1
+        if missed == misses:
             return
-    raise RuntimeError(f"{url} still answers with every slow client connected")
+    raise RuntimeError(f"{url} still answers with {len(attack.sockets)} slow clients connected")
 
 
 def wait_until_answering(url: str, timeout: float = 30.0) -> None:

@@ -30,7 +30,7 @@ from sgv.demo.load import PROFILES
 from tests.nginx import PRODUCTION_CONFIG, check_config, nginx_binary, nginx_front, prepare
 from tests.pg_cluster import throwaway_cluster
 from tests.servers import ROOT, flask_db, free_port, gunicorn
-from tests.slow_clients import SlowClients, probes, wait_until_answering, wait_until_starved
+from tests.slow_clients import SlowClients, probes, starve, wait_until_answering
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,8 @@ def test_production_config_passes_nginx_t():
 def test_slow_clients_starve_gunicorn_alone_but_not_behind_nginx(served):
     direct, front = served
     port = int(direct.rsplit(":", 1)[1])
-    with SlowClients(port, headers=32, bodies=8):
-        wait_until_starved(f"{direct}/healthz")
+    with SlowClients(port, headers=32, bodies=8) as attack:
+        starve(attack, f"{direct}/healthz")
         alone = probes(f"{direct}/healthz", count=3, timeout=3)
     assert not any(p.ok for p in alone), alone  # 2 × 8 threads, all held: nobody answered
     wait_until_answering(f"{direct}/healthz")
