@@ -104,6 +104,16 @@ TARIFF = {
 }
 
 
+def make_live(session) -> None:
+    """Make every operator a live CPO of the imported register (LIVE_DATA), and ANALYZE."""
+    for statement in LIVE_DATA.split(";\n"):
+        if statement.strip():
+            session.execute(text(statement), {"tariff": json.dumps(TARIFF)})
+    session.commit()
+    session.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would leave them
+    session.commit()
+
+
 def rss_kb(field: str) -> int:
     """Return VmRSS or VmHWM of this process, in kB."""
     return int(re.search(rf"{field}:\s+(\d+)", Path("/proc/self/status").read_text())[1])
@@ -188,12 +198,7 @@ def load(url: str, count: int) -> tuple[int, int, int]:
         with path.open("w", encoding="utf-8", newline="") as out:
             write_register(out, count)
         import_register(path)
-        for statement in LIVE_DATA.split(";\n"):
-            if statement.strip():
-                db.session.execute(text(statement), {"tariff": json.dumps(TARIFF)})
-        db.session.commit()
-        db.session.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would leave them
-        db.session.commit()
+        make_live(db.session)
         counts = db.session.execute(
             text(
                 "SELECT (SELECT count(*) FROM installations), (SELECT count(*) FROM charge_points),"

@@ -12,16 +12,24 @@ References (site, station, refill point) are table.xml's ids.
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
-
-from lxml import etree
 
 from sgv.datex2 import mapping
 from sgv.datex2.table import FACILITY, TABLE_ID, station_id
-from sgv.datex2.xml import element, multilingual, payload, sub, timestamp
+from sgv.datex2.xml import LANG, element, escape, payload, timestamp
 from sgv.public import ChargePoint, Installation, Price
 
 MINUTES = Decimal(60)
+# Each site is written as text, not built with lxml: about 22 elements per refill point at
+# 45,000 refill points cost seconds as objects (docs/performance.md). Every value that is
+# not a constant of this module goes through xml.escape(); the document is still
+# validated against the schemas, hostile data included (tests/test_datex2.py).
+WITHDRAWN_DESCRIPTION = (
+    "<afac:statusDescription><com:values>"
+    f'<com:value lang="{LANG}">no public dynamic data</com:value>'
+    "</com:values></afac:statusDescription>"
+)
 
 
 def status_xml(points: Iterable[tuple[Installation, ChargePoint]], at: datetime) -> Iterator[bytes]:
@@ -35,44 +43,56 @@ def status_xml(points: Iterable[tuple[Installation, ChargePoint]], at: datetime)
     return payload("aegi:EnergyInfrastructureStatusPublication", at, parts, lead=[reference])
 
 
-def refer(parent: etree._Element, ident: str) -> None:
-    """Append the afac:reference to the table's facility `ident`."""
-    sub(parent, "afac:reference", id=ident, targetClass=FACILITY)
+def reference(ident: str) -> str:
+    """Return the afac:reference to the table's facility `ident`."""
+    return f'<afac:reference id="{escape(ident)}" targetClass="{FACILITY}"/>'
 
 
-def site_status(site: Installation, points: list[ChargePoint]) -> etree._Element:
+def site_status(site: Installation, points: list[ChargePoint]) -> bytes:
     """Return one aegi:energyInfrastructureSiteStatus with its station's refill points."""
-    root = element("aegi:energyInfrastructureSiteStatus")
-    refer(root, site.id)
-    station = sub(root, "aegi:energyInfrastructureStationStatus")
-    refer(station, station_id(site.id))
-    for point in points:
-        refill_point_status(station, point)
-    return root
+    text = [
+        "<aegi:energyInfrastructureSiteStatus>",
+        reference(site.id),
+        "<aegi:energyInfrastructureStationStatus>",
+        reference(station_id(site.id)),
+    ]
+    text.extend(refill_point_status(point) for point in points)
+    text.append("</aegi:energyInfrastructureStationStatus></aegi:energyInfrastructureSiteStatus>")
+    return "".join(text).encode()
 
 
-def refill_point_status(station: etree._Element, point: ChargePoint) -> None:
-    """Append one aegi:refillPointStatus: status, its time, and the prices shown now."""
-    found = sub(station, "aegi:refillPointStatus", xsi_type="aegi:ElectricChargingPointStatus")
-    refer(found, point.evse_ref)
+def refill_point_status(point: ChargePoint) -> str:
+    """Return one aegi:refillPointStatus: status, its time, and the prices shown now."""
     live = point.live
-    if live is not None:
-        sub(found, "afac:lastUpdated", timestamp(live.status_at))
-    else:
-        multilingual(found, "afac:statusDescription", "no public dynamic data")
-    sub(found, "aegi:status", mapping.refill_point_status(live.status if live else None))
+    datex_status = mapping.refill_point_status(live.status if live else None)
+    status = f"<aegi:status>{datex_status}</aegi:status>"
+    text = [
+        '<aegi:refillPointStatus xsi:type="aegi:ElectricChargingPointStatus">',
+        reference(point.evse_ref),
+    ]
     if live is None:
-        return
-    prices = {c.price.tariff_id: c.price for c in live.connectors if c.price is not None}
-    for price in prices.values():
-        rate_update(found, price, live.status_at)
+        text += [WITHDRAWN_DESCRIPTION, status]
+    else:
+        at = timestamp(live.status_at)
+        text += [f"<afac:lastUpdated>{at}</afac:lastUpdated>", status]
+        prices = {c.price.tariff_id: c.price for c in live.connectors if c.price is not None}
+        text.extend(rate_update(price, at) for price in prices.values())
+    text.append("</aegi:refillPointStatus>")
+    return "".join(text)
 
 
-def rate_update(parent: etree._Element, price: Price, at: datetime) -> None:
-    """Append an aegi:energyRateUpdate with the tariff's components now, excluding VAT."""
-    update = sub(parent, "aegi:energyRateUpdate")
-    sub(update, "aegi:lastUpdated", timestamp(at))
-    sub(update, "aegi:energyRateReference", id=price.tariff_id, targetClass="aegi:EnergyRate")
+def rate_update(price: Price, at: str) -> str:
+    """Return an aegi:energyRateUpdate with the tariff's components now, excluding VAT."""
+    return (
+        f"<aegi:energyRateUpdate><aegi:lastUpdated>{at}</aegi:lastUpdated>"
+        f'<aegi:energyRateReference id="{escape(price.tariff_id)}" targetClass="aegi:EnergyRate"/>'
+        f"{energy_prices(price)}</aegi:energyRateUpdate>"
+    )
+
+
+@lru_cache(maxsize=4096)
+def energy_prices(price: Price) -> str:
+    """Return the aegi:energyPrice elements of a price (the same for every point it applies to)."""
     components = [
         ("pricePerKWh", price.energy_excl_vat, price.vat_rate, None),
         ("basePrice", price.flat, None, None),
@@ -81,20 +101,26 @@ def rate_update(parent: etree._Element, price: Price, at: datetime) -> None:
     ]
     if price.free:
         components = [("free", Decimal(0), None, None)]
-    index = 0
+    text = []
     for kind, value, vat, note in components:
         if value is None:
             continue
-        energy = sub(update, "aegi:energyPrice")
-        sub(energy, "aegi:priceGroupIndex", 0)  # applied together
-        sub(energy, "aegi:priceType", kind)
-        sub(energy, "aegi:value", mapping.money(value))
-        sub(energy, "aegi:taxIncluded", "false")
+        text.append(
+            "<aegi:energyPrice><aegi:priceGroupIndex>0</aegi:priceGroupIndex>"  # applied together
+            f"<aegi:priceType>{kind}</aegi:priceType>"
+            f"<aegi:value>{mapping.money(value)}</aegi:value>"
+            "<aegi:taxIncluded>false</aegi:taxIncluded>"
+        )
         if vat is not None:
-            sub(energy, "aegi:taxRate", float(vat))
+            text.append(f"<aegi:taxRate>{float(vat)}</aegi:taxRate>")
         if note:
-            multilingual(energy, "aegi:additionalInformation", note)
-        index += 1
+            text.append(
+                "<aegi:additionalInformation><com:values>"
+                f'<com:value lang="{LANG}">{note}</com:value>'
+                "</com:values></aegi:additionalInformation>"
+            )
+        text.append("</aegi:energyPrice>")
+    return "".join(text)
 
 
 def per_minute(per_hour: Decimal | None) -> Decimal | None:

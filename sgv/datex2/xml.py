@@ -9,6 +9,7 @@ any stored name still gives a well-formed, schema-valid document.
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from xml.sax import saxutils
 
 from lxml import etree
 
@@ -26,12 +27,18 @@ LANG = "es"  # the register's and the operators' names are Spanish
 MAX_STRING = 1024  # com:String
 CREATOR = ("es", "SGV")  # publicationCreator: country, national identifier
 TABLE_NAME = "SGV: public recharging points in Spain (RIPREE, with OCPI data)"
+ATTRIBUTE_ENTITIES = {'"': "&quot;"}
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def clean(text: object) -> str:
     """Return text XML 1.0 and com:String can carry: no control characters, ≤ 1,024 chars."""
     return UNSAFE.sub("", str(text))[:MAX_STRING]
+
+
+def escape(text: object) -> str:
+    """Return clean(text) escaped for XML text or a double-quoted attribute."""
+    return saxutils.escape(clean(text), ATTRIBUTE_ENTITIES)
 
 
 def qname(name: str) -> str:
@@ -92,7 +99,7 @@ class Sink:
 def payload(
     publication: str,
     at: datetime,
-    parts: Iterable[etree._Element],
+    parts: Iterable[etree._Element | bytes],
     *,
     lead: Iterable[etree._Element] = (),
     table: dict[str, str] | None = None,
@@ -127,9 +134,20 @@ def text_element(name: str, text: str) -> etree._Element:
     return found
 
 
-def _written(xf: etree.xmlfile, sink: Sink, parts: Iterable[etree._Element]) -> Iterator[bytes]:
-    """Write each part, handing on what was written every few parts (memory stays flat)."""
+def _written(
+    xf: etree.xmlfile, sink: Sink, parts: Iterable[etree._Element | bytes]
+) -> Iterator[bytes]:
+    """Write each part, handing on what was written every few parts (memory stays flat).
+
+    A part given as bytes is XML text written by the caller (prefixes as declared on the
+    payload, values through escape()): it follows what lxml has written so far.
+    """
     for n, part in enumerate(parts, 1):
+        if isinstance(part, bytes):
+            xf.flush()
+            yield sink.take()
+            yield part
+            continue
         xf.write(part)
         if n % 32 == 0:
             xf.flush()
