@@ -135,6 +135,31 @@ def test_status_has_public_statuses_and_prices_excluding_vat(demo, client, schem
     assert texts(site, "afac:reference/@id") == [SITE]
 
 
+def test_status_keeps_hostile_references_as_text_and_stays_valid(demo, client, schema):
+    """status.xml is written as text (sgv/datex2/status.py): every stored value is escaped."""
+    ref, tariff = "ES*\"<&>\x01'*E1", "T\"<&>\x1f'1"
+    db.session.execute(
+        text("UPDATE charge_points SET evse_ref = :ref WHERE evse_ref = :old"),
+        {"ref": ref, "old": REFS[0]},
+    )
+    db.session.execute(
+        text(
+            "UPDATE tariffs SET tariff_id = CAST(:t AS text), "
+            "data = jsonb_set(data, '{id}', to_jsonb(CAST(:t AS text)))"
+        ),
+        {"t": tariff},
+    )
+    db.session.execute(
+        text("UPDATE connectors SET tariff_ids = ARRAY[:t]::varchar[]"), {"t": tariff}
+    )
+    db.session.commit()
+    body = fetch(client, "status.xml").data
+    root = valid(schema, body)
+    assert "ES*\"<&>'*E1" in texts(root, "//aegi:refillPointStatus/afac:reference/@id")
+    assert set(texts(root, "//aegi:energyRateReference/@id")) == {"T\"<&>'1"}
+    assert b"<&>" not in body  # escaped, never markup
+
+
 def test_status_filters_by_operator_and_box_like_status_json(demo, client, schema):
     def refs(**args) -> list[str]:
         root = valid(schema, fetch(client, "status.xml", **args).data)
