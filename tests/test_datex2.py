@@ -156,8 +156,23 @@ def test_status_keeps_hostile_references_as_text_and_stays_valid(demo, client, s
     body = fetch(client, "status.xml").data
     root = valid(schema, body)
     assert "ES*\"<&>'*E1" in texts(root, "//aegi:refillPointStatus/afac:reference/@id")
-    assert set(texts(root, "//aegi:energyRateReference/@id")) == {"T\"<&>'1"}
+    assert set(texts(root, "//aegi:energyRateReference/@id")) == {"ES*IBD*T\"<&>'1"}
     assert b"<&>" not in body  # escaped, never markup
+    table = valid(schema, fetch(client, "table.xml").data)  # where the rate is defined
+    assert texts(table, "//aegi:energyRate/@id") == ["ES*IBD*T\"<&>'1"]
+
+
+def test_every_rate_status_refers_to_is_defined_once_in_the_table(demo, client, schema):
+    table = valid(schema, fetch(client, "table.xml").data)
+    status = valid(schema, fetch(client, "status.xml").data)
+    defined = texts(table, "//aegi:energyRate/@id")
+    assert defined == ["ES*IBD*T1"] and len(REFS) > 1  # several points, one definition
+    rate = one(table, "//aegi:energyRate")
+    assert texts(rate, "aegi:ratePolicy/text()") == ["adHoc"]
+    assert texts(rate, "aegi:applicableCurrency/text()") == ["EUR"]
+    others = texts(table, "//aegi:energyRateByReference/@id")
+    assert others == ["ES*IBD*T1"] * (len(REFS) - 1)
+    assert set(texts(status, "//aegi:energyRateReference/@id")) == set(defined)
 
 
 def test_status_filters_by_operator_and_box_like_status_json(demo, client, schema):

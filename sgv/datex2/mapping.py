@@ -85,6 +85,12 @@ def watts(kw: Decimal | None) -> str | None:
     return None if kw is None else str(float(Decimal(kw) * 1000))
 
 
+def rate_id(country_code: str, party_id: str, tariff_id: str) -> str:
+    """Return the id of a tariff's aegi:energyRate: OCPI tariff ids are unique per CPO only,
+    so it is qualified with the site's operator (country*party*tariff)."""
+    return f"{country_code}*{party_id}*{tariff_id}"
+
+
 def money(value: Decimal) -> str:
     """Return an amount as afac:AmountOfMoney allows it: two decimals, half up (the schema's
     limit: 0.349 €/kWh is published as 0.35; the JSON exports keep every decimal)."""

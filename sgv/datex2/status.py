@@ -12,7 +12,7 @@ References (site, station, refill point) are table.xml's ids.
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import groupby
 
 from sgv.datex2 import mapping
@@ -56,12 +56,12 @@ def site_status(site: Installation, points: list[ChargePoint]) -> bytes:
         "<aegi:energyInfrastructureStationStatus>",
         reference(station_id(site.id)),
     ]
-    text.extend(refill_point_status(point) for point in points)
+    text.extend(refill_point_status(site, point) for point in points)
     text.append("</aegi:energyInfrastructureStationStatus></aegi:energyInfrastructureSiteStatus>")
     return "".join(text).encode()
 
 
-def refill_point_status(point: ChargePoint) -> str:
+def refill_point_status(site: Installation, point: ChargePoint) -> str:
     """Return one aegi:refillPointStatus: status, its time, and the prices shown now."""
     live = point.live
     datex_status = mapping.refill_point_status(live.status if live else None)
@@ -76,16 +76,18 @@ def refill_point_status(point: ChargePoint) -> str:
         at = timestamp(live.status_at)
         text += [f"<afac:lastUpdated>{at}</afac:lastUpdated>", status]
         prices = {c.price.tariff_id: c.price for c in live.connectors if c.price is not None}
-        text.extend(rate_update(price, at) for price in prices.values())
+        rate = partial(mapping.rate_id, site.country_code, site.party_id)
+        text.extend(rate_update(price, rate(price.tariff_id), at) for price in prices.values())
     text.append("</aegi:refillPointStatus>")
     return "".join(text)
 
 
-def rate_update(price: Price, at: str) -> str:
-    """Return an aegi:energyRateUpdate with the tariff's components now, excluding VAT."""
+def rate_update(price: Price, rate: str, at: str) -> str:
+    """Return an aegi:energyRateUpdate of the energy rate `rate` (table.xml defines it) with
+    the tariff's components now, excluding VAT."""
     return (
         f"<aegi:energyRateUpdate><aegi:lastUpdated>{at}</aegi:lastUpdated>"
-        f'<aegi:energyRateReference id="{escape(price.tariff_id)}" targetClass="aegi:EnergyRate"/>'
+        f'<aegi:energyRateReference id="{escape(rate)}" targetClass="aegi:EnergyRate"/>'
         f"{energy_prices(price)}</aegi:energyRateUpdate>"
     )
 

@@ -5,7 +5,9 @@ One site per RIPREE installation, one station per site, one refill point
 (aegi:ElectricChargingPoint, id = the EVSE-ID) per RIPREE charge point. Its connectors are
 the CPO's public OCPI connectors where there are some (richer: standard, format, power,
 voltage and current per connector, read through sgv/public/connectors.py), else one per
-RIPREE connector type at the charge point's power.
+RIPREE connector type at the charge point's power. Each tariff its public connectors name
+is defined as an aegi:energyRate (ad hoc, its currency): status.xml's energyRateUpdate
+elements refer to it and carry the prices, which change with the time of day.
 """
 
 from collections.abc import Iterable, Iterator
@@ -17,8 +19,24 @@ from itertools import islice
 from lxml import etree
 
 from sgv.datex2 import mapping
-from sgv.datex2.xml import element, multilingual, payload, sub, timestamp, version
-from sgv.public import ChargePoint, ConnectorDetails, Installation, connector_details
+from sgv.datex2.xml import (
+    XSI_TYPE,
+    element,
+    multilingual,
+    payload,
+    qname,
+    sub,
+    timestamp,
+    version,
+)
+from sgv.public import (
+    ChargePoint,
+    ConnectorDetails,
+    Installation,
+    Rate,
+    connector_details,
+    connector_rates,
+)
 
 TABLE_ID = "SGV-ES"
 FACILITY = "afac:FacilityObject"
@@ -37,21 +55,28 @@ class Plug:
     amperage: int | None = None
 
 
+@dataclass(frozen=True)
+class Details:
+    """What the OCPI data adds to a batch of sites, per charge point: connectors and rates."""
+
+    connectors: dict[int, list[ConnectorDetails]]
+    rates: dict[int, list[Rate]]
+
+
 def table_xml(sites: Iterable[Installation], at: datetime, table_version: str) -> Iterator[bytes]:
     """Stream the table publication of these installations."""
     table = {"id": TABLE_ID, "version": table_version}
-    parts = (site_element(site, details) for site, details in with_details(sites))
+    defined: set[str] = set()  # energy rate ids: each is defined once in the document
+    parts = (site_element(site, details, defined) for site, details in with_details(sites))
     return payload("aegi:EnergyInfrastructureTablePublication", at, parts, table=table)
 
 
-def with_details(
-    sites: Iterable[Installation],
-) -> Iterator[tuple[Installation, dict[int, list[ConnectorDetails]]]]:
+def with_details(sites: Iterable[Installation]) -> Iterator[tuple[Installation, Details]]:
     """Yield each site with the OCPI details of its public connectors, read per batch."""
     stream = iter(sites)
     while batch := list(islice(stream, BATCH)):
         ids = [p.id for site in batch for p in site.charge_points if p.live is not None]
-        details = connector_details(ids) if ids else {}
+        details = Details(connector_details(ids), connector_rates(ids)) if ids else Details({}, {})
         yield from ((site, details) for site in batch)
 
 
@@ -60,8 +85,8 @@ def station_id(site_id: str) -> str:
     return f"{site_id}-1"
 
 
-def site_element(site: Installation, details: dict[int, list[ConnectorDetails]]) -> etree._Element:
-    """Return one aegi:energyInfrastructureSite."""
+def site_element(site: Installation, details: Details, defined: set[str]) -> etree._Element:
+    """Return one aegi:energyInfrastructureSite (energy rates not in `defined` defined)."""
     v = version(site.updated_at)
     root = element("aegi:energyInfrastructureSite", id=site.id, version=v)
     multilingual(root, "afac:name", site.name)
@@ -79,7 +104,9 @@ def site_element(site: Installation, details: dict[int, list[ConnectorDetails]])
     station = sub(root, "aegi:energyInfrastructureStation", id=station_id(site.id), version=v)
     sub(station, "aegi:numberOfRefillPoints", len(site.charge_points))
     for point in site.charge_points:
-        refill_point(station, point, v, plugs(point, details.get(point.id, [])))
+        found = refill_point(station, point, v, plugs(point, details.connectors.get(point.id, [])))
+        for rate in details.rates.get(point.id, []):
+            energy_rate(found, site, rate, defined)
     return root
 
 
@@ -118,7 +145,7 @@ def operator(root: etree._Element, site: Installation) -> None:
 
 def refill_point(
     station: etree._Element, point: ChargePoint, v: str, connectors: list[Plug]
-) -> None:
+) -> etree._Element:
     """Append one charge point as an aegi:ElectricChargingPoint with its connectors."""
     found = sub(
         station, "aegi:refillPoint", xsi_type="aegi:ElectricChargingPoint",
@@ -148,6 +175,33 @@ def refill_point(
             sub(connector, "aegi:voltage", float(plug.voltage))
         if plug.amperage is not None:
             sub(connector, "aegi:maximumCurrent", float(plug.amperage))
+    return found
+
+
+def energy_rate(point: etree._Element, site: Installation, rate: Rate, defined: set[str]) -> None:
+    """Define a tariff of the refill point as an ad hoc aegi:energyRate, without prices; or
+    refer to it if it is in `defined` (the schema wants each rate id once per document).
+
+    RefillPoint's sequence puts energyProduct after the delivery fields and before the
+    charging point's own (currentType, connectors…): after deliveryUnit and the rates
+    already defined.
+    """
+    product = etree.Element(qname("aegi:energyProduct"))
+    product.set(XSI_TYPE, "aegi:ElectricEnergy")
+    ident = mapping.rate_id(site.country_code, site.party_id, rate.tariff_id)
+    if ident in defined:
+        sub(product, "aegi:energyRateByReference", id=ident, targetClass="aegi:EnergyRate")
+    else:
+        defined.add(ident)
+        found = sub(product, "aegi:energyRate", id=ident)
+        sub(found, "aegi:ratePolicy", "adHoc")
+        sub(found, "aegi:lastUpdated", timestamp(rate.last_updated))
+        sub(found, "aegi:applicableCurrency", rate.currency)
+        multilingual(found, "aegi:rateName", rate.tariff_id)
+        note = "prices in status.xml, excluding VAT, as they apply now"
+        multilingual(found, "aegi:additionalInformation", note)
+    products = point.findall(qname("aegi:energyProduct"))
+    (products[-1] if products else point.find(qname("aegi:deliveryUnit"))).addnext(product)
 
 
 def plugs(point: ChargePoint, details: list[ConnectorDetails]) -> list[Plug]:

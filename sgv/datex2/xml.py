@@ -51,7 +51,7 @@ def sub(parent: etree._Element, name: str, text: object = None, **attrs: str) ->
     """Append element `name` ('prefix:local') with text and attributes (xsi_type: xsi:type)."""
     element = etree.SubElement(parent, qname(name))
     for key, value in attrs.items():
-        element.set(XSI_TYPE if key == "xsi_type" else key, value)
+        element.set(XSI_TYPE if key == "xsi_type" else key, clean(value))
     if text is not None:
         element.text = clean(text)
     return element
@@ -61,7 +61,7 @@ def element(name: str, **attrs: str) -> etree._Element:
     """Return a free-standing element `name` (a site, written into the stream when built)."""
     root = etree.Element(qname(name), nsmap=NS)
     for key, value in attrs.items():
-        root.set(key, value)
+        root.set(key, clean(value))
     return root
 
 

@@ -16,7 +16,7 @@ from sgv.public.changes import (
     repriced_charge_points,
     retired_installations,
 )
-from sgv.public.connectors import ConnectorDetails, connector_details
+from sgv.public.connectors import ConnectorDetails, Rate, connector_details, connector_rates
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.tariffs import Price
@@ -37,6 +37,7 @@ from sgv.public.view import (
 __all__ = [
     "ChargePoint",
     "ConnectorDetails",
+    "Rate",
     "Installation",
     "LiveConnector",
     "LiveStatus",
@@ -46,6 +47,7 @@ __all__ = [
     "changed_installations",
     "cheapest",
     "connector_details",
+    "connector_rates",
     "choose_tariff",
     "database_now",
     "documents",
