@@ -32,12 +32,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from sgv.cli import sgv_cli
     from sgv.core import headers, limits
     from sgv.ocpi import api as ocpi_api
+    from sgv.operators import views as operators
 
-    limits.init_app(app, public=(opendata.bp, maps.bp))
+    limits.init_app(app, public=(opendata.bp, maps.bp, operators.bp))
     headers.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(opendata.bp)
     app.register_blueprint(maps.bp)
+    app.register_blueprint(operators.bp)
     ocpi_api.init_app(app)
     errors.register(app)
     app.cli.add_command(sgv_cli)

@@ -226,6 +226,7 @@ def detail(site: public.Installation) -> dict:
         "lon": site.longitude,
         "operator": {
             "name": site.operator_name,
+            "country_code": site.country_code,
             "party_id": site.party_id,
             "phone": site.operator_phone,
         },

@@ -243,6 +243,10 @@ class Formatter:
         """Say how long ago `since` was."""
         return age((datetime.now(UTC) - since).total_seconds(), self.lang)
 
+    def age_seconds(self, seconds: float) -> str:
+        """Say how long `seconds` is, as an age."""
+        return age(seconds, self.lang)
+
     def price_parts(self, price: dict | None) -> list[str]:
         """Return a connector's price as phrases: ex-VAT €/kWh, VAT, incl. VAT, the rest."""
         t = self.strings

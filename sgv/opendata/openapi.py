@@ -157,6 +157,28 @@ DATEX2_SINCE = {
 }
 
 
+OPERATORS = {
+    "get": {
+        "summary": "Every RIPREE operator's coverage and data quality",
+        "responses": {
+            "200": {
+                "description": "the operators, computed at generated_at (on every request: "
+                "ages move with the clock, so there is no ETag)",
+                "headers": {
+                    "Access-Control-Allow-Origin": EXPORT_HEADERS["Access-Control-Allow-Origin"]
+                },
+                "content": {"application/json": {"schema": ref("OperatorsExport")}},
+            },
+            "400": {
+                "description": "a query parameter was given: none is accepted",
+                "content": {"application/json": {"schema": ref("Error")}},
+            },
+            "429": TOO_MANY_REQUESTS,
+        },
+    }
+}
+
+
 def document(server: str = "/") -> dict:
     """Return the OpenAPI document."""
     return {
@@ -200,6 +222,7 @@ def document(server: str = "/") -> dict:
                 STATUS_SCHEMA,
                 [*FILTERS, DATEX2_SINCE],
             ),
+            "/opendata/operators.json": OPERATORS,
         },
         "components": {"schemas": SCHEMAS},
     }

@@ -141,11 +141,15 @@ class StatusArgs(ExportArgs):
     since = UtcDateTime()
 
 
-class TableArgs(Schema):
-    """Parameters of datex2/table.xml: none (a DATEX II table holds at least one site)."""
+class NoArgs(Schema):
+    """No parameters: datex2/table.xml (a DATEX II table holds at least one site) and
+    operators.json; any given is refused, naming it."""
 
     class Meta:
         unknown = RAISE
+
+
+TableArgs = NoArgs
 
 
 def load(schema: Schema, args: Any) -> Filters:

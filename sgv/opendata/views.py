@@ -11,10 +11,12 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from sgv import datex2, public
 from sgv.core import cors
+from sgv.core.times import utc_text
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi
 from sgv.opendata.http import Version, respond, setting
-from sgv.opendata.params import ExportArgs, Filters, StatusArgs, TableArgs, load
+from sgv.opendata.params import ExportArgs, Filters, NoArgs, StatusArgs, TableArgs, load
+from sgv.operators import figures as operator_figures
 from sgv.public import ChargePoint, Installation
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
@@ -138,6 +140,25 @@ def datex2_status() -> Response:
         return datex2.status_xml(status_points(filters, v.generated_at), v.generated_at)
 
     return respond("datex2/status.xml", XML, filters, body)
+
+
+@bp.get("/operators.json")
+@cors.shared
+def operators_json() -> Response:
+    """Serve every RIPREE operator's coverage and data quality (the /operators page's figures)."""
+    load(NoArgs(), request.args)
+    at = datetime.now(UTC)
+    rows = operator_figures.overview(at)
+    body = {
+        "schema_version": formats.SCHEMA_VERSION,
+        "generated_at": utc_text(at),
+        "licence": formats.LICENCE,
+        "operators": rows,
+        "count": len(rows),
+    }
+    response = jsonify(body)
+    response.cache_control.no_cache = True  # figures of now: a revocation shows at once
+    return response
 
 
 @bp.get("/openapi.json")
