@@ -1,0 +1,65 @@
+"""/operators on a phone in headless Chromium: readable at 375 px, usable by keyboard."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from sgv import create_app
+from sgv.extensions import db
+from tests.conftest import app_settings, truncate_all
+from tests.servers import gunicorn
+from tests.test_map_browser import ARGS, CHROMIUM, PHONE, build_world
+
+
+@pytest.fixture(scope="module")
+def base_url(committed_database: str) -> Iterator[str]:
+    """The map tests' world (a live CPO, a revoked one, two never integrated), served."""
+    app = create_app(app_settings(committed_database))
+    with app.app_context():
+        try:
+            build_world(app)
+            with gunicorn(committed_database) as url:
+                yield url
+        finally:
+            db.session.remove()
+            truncate_all()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_phone_reads_the_operators_and_reaches_one_by_keyboard(browser, base_url):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.goto(f"{base_url}/operators?lang=en")
+    rows = page.locator("table.figures tbody tr")
+    expect(rows).to_have_count(3)  # ABC, XYZ, ZZZ
+    revoked = rows.filter(has_text="ES*XYZ")
+    expect(revoked.locator(".state")).to_have_text("Revoked")
+    expect(revoked.locator("td").nth(2)).to_have_text("0")  # no live charge point shown
+    # The page never scrolls sideways: the wide table scrolls inside its own region.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    region = page.locator(".table-scroll")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")
+    # By keyboard: Tab reaches the region (to scroll it) and the operators' links.
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent").startswith("Operador ABC"):
+            break
+    else:
+        pytest.fail("no operator link reached by keyboard")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/operators/ES-ABC**")
+    expect(page.locator("h1")).to_contain_text("Operador ABC")
+    expect(page.locator("#weeks")).to_be_visible()
+    context.close()
+    assert not errors, errors
