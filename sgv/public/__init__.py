@@ -17,6 +17,7 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, connector_details
+from sgv.public.live import live_index
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.tariffs import Price
@@ -28,7 +29,6 @@ from sgv.public.view import (
     database_now,
     installation,
     installations,
-    live_index,
     live_installations,
     map_places,
     map_sites,
