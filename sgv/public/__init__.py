@@ -6,7 +6,7 @@ OCPI static details of public connectors; changes.py says what changed and when 
 changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
 """
 
-from sgv.public import documents
+from sgv.public import documents, rows
 from sgv.public.changes import (
     changed_charge_points,
     changed_installations,
@@ -66,4 +66,5 @@ __all__ = [
     "publishes",
     "repriced_charge_points",
     "retired_installations",
+    "rows",
 ]
