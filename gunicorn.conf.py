@@ -17,6 +17,13 @@ bind = os.environ.get("SGV_BIND", "127.0.0.1:5000")
 # At least two, so a recycled worker never leaves nobody serving.
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+# connections over them by address hash. On one shared socket, whichever worker polled
+# first took them all: a CPO's (or wrk's) keep-alive connections piled onto one worker
+# while the other idled, and PATCH throughput flipped between ~480 and ~870 req/s from
+# run to run (issue #18, docs/performance.md). Only processes of the same user may bind
+# the port beside them (Linux).
+reuse_port = True
 threads = int(os.environ.get("SGV_THREADS", Defaults.THREADS))
 timeout = 30
 graceful_timeout = 20

@@ -6,7 +6,8 @@
 #
 # The baseline is checked out (detached) beside this clone, as sgv-baseline-REV, so its
 # benchmarks find ../shared as this tree's do; both run with this tree's virtualenv and
-# PYTHONPATH pointing at their own sources, so each imports its own `sgv`.
+# PYTHONPATH pointing at their own sources, so each imports its own `sgv`. A script the
+# baseline lacks (a new benchmark) runs from this tree on the baseline's `sgv`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -lt 3 ]; then
@@ -26,6 +27,8 @@ for round in $(seq 1 "$rounds"); do
   for tree in "$base" "$ROOT"; do
     label=$([ "$tree" = "$ROOT" ] && echo "this tree" || echo "baseline $rev")
     echo "=== round $round: $label: $script $*"
-    (cd "$tree" && PYTHONPATH="$tree" "$python" "$tree/$script" "$@")
+    runner="$tree/$script"
+    [ -f "$runner" ] || runner="$ROOT/$script"
+    (cd "$tree" && PYTHONPATH="$tree" "$python" "$runner" "$@")
   done
 done

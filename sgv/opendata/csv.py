@@ -12,10 +12,10 @@ touched, so a negative longitude stays -3.7.
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 
 from sgv.core.times import utc_text
 from sgv.public import Installation, cheapest
+from sgv.public.rows import cell, price_figures
 
 COLUMNS: list[tuple[str, str]] = [
     ("installation_id", "RIPREE id of the installation (site)"),
@@ -51,26 +51,12 @@ COLUMNS: list[tuple[str, str]] = [
     ("price_valid_until", "next instant these figures may change (time of day, date), UTC"),
 ]
 NAMES = [name for name, _ in COLUMNS]
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet formula may begin (OWASP)
 NEUTRALISED = (
     "Text cells that a spreadsheet would run as a formula (those starting with =, +, -, @, "
     "a tab or a carriage return) are written with a leading apostrophe ('), as OWASP "
     "recommends against CSV injection: strip it to get the value as published. Numbers are "
     "written as numbers (a negative longitude stays -3.7)."
 )
-
-
-def cell(value: object) -> str:
-    """Write one cell: numbers as numbers (decimals without trailing zeros), text
-    neutralised against formulas, empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA) else text
 
 
 def rows(site: Installation) -> Iterator[list[str]]:
@@ -97,23 +83,19 @@ def rows(site: Installation) -> Iterator[list[str]]:
         live = point.live
         price = cheapest(c.price for c in live.connectors) if live else None
         dynamic = [live.evse_id, live.status, utc_text(live.status_at)] if live else [None] * 3
-        figures = (
-            [
-                price.tariff_id,
-                price.currency,
-                price.energy_excl_vat,
-                price.vat_rate,
-                price.energy_incl_vat,
-                price.flat,
-                price.time_per_hour,
-                price.parking_per_hour,
-                utc_text(price.valid_until),
-            ]
-            if price
-            else [None] * 9
-        )
         static = [point.evse_ref, point.max_power_kw, "|".join(point.connector_types)]
-        yield [cell(v) for v in (*fixed, *static, *dynamic, *figures)]
+        yield [cell(v) for v in (*fixed, *static, *dynamic)] + price_figures(price)
+
+
+def header() -> str:
+    """Return the header row, CRLF-ended (RFC 4180)."""
+    return ",".join(NAMES) + "\r\n"
+
+
+def installations_csv_lines(lines: Iterable[bytes]) -> Iterator[str | bytes]:
+    """Write installations.csv from the rows PostgreSQL rendered (sgv/public/rows.py)."""
+    yield header()
+    yield from lines
 
 
 def installations_csv(sites: Iterable[Installation]) -> Iterator[str]:

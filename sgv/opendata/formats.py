@@ -143,6 +143,11 @@ def installations_geojson(features: Iterable[bytes], opening: dict) -> Iterator[
     return document(opening, "features", features, lambda n: {"count": n})
 
 
+def status_snapshot(items: Iterable[bytes], opening: dict) -> Iterator[str | bytes]:
+    """Write status.json without `since` from the items PostgreSQL rendered (sgv/public/rows.py)."""
+    return document(opening, "charge_points", items, lambda n: {"count": n})
+
+
 def status_json(points: Iterable[tuple[Installation, ChargePoint]], opening: dict) -> Iterator[str]:
     """Write status.json: each charge point's dynamic data; a withdrawal has status null."""
     items = (

@@ -97,9 +97,9 @@ def installations_csv() -> Response:
     """Serve one CSV row per RIPREE charge point."""
     filters = load(ExportArgs(), request.args)
 
-    def body(v: Version) -> Iterator[str]:
-        sites = public.installations(**selected(filters, v.generated_at))
-        return opendata_csv.installations_csv(sites)
+    def body(v: Version) -> Iterator[str | bytes]:
+        lines = public.rows.csv_lines(**selected(filters, v.generated_at))
+        return opendata_csv.installations_csv_lines(lines)
 
     return respond("installations.csv", CSV, filters, body)
 
@@ -110,8 +110,12 @@ def status_json() -> Response:
     """Serve the charge points whose dynamic data changed since `since`, withdrawals included."""
     filters = load(StatusArgs(), request.args)
 
-    def body(v: Version) -> Iterator[str]:
+    def body(v: Version) -> Iterator[str | bytes]:
         opening = formats.header(v.generated_at, filters)
+        if filters.since is None:  # a snapshot: every live charge point, rendered in SQL
+            at = v.generated_at
+            items = public.rows.status_items(bbox=filters.bbox, operator=filters.operator, at=at)
+            return formats.status_snapshot(items, opening)
         return formats.status_json(status_points(filters, v.generated_at), opening)
 
     return respond("status.json", JSON, filters, body)

@@ -6,7 +6,7 @@ OCPI static details of public connectors; changes.py says what changed and when 
 changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
 """
 
-from sgv.public import documents
+from sgv.public import documents, rows
 from sgv.public.changes import (
     changed_charge_points,
     changed_installations,
@@ -17,6 +17,7 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, Rate, connector_details, connector_rates
+from sgv.public.live import live_index
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.tariffs import Price
@@ -28,7 +29,6 @@ from sgv.public.view import (
     database_now,
     installation,
     installations,
-    live_index,
     live_installations,
     map_places,
     map_sites,
@@ -68,4 +68,5 @@ __all__ = [
     "publishes",
     "repriced_charge_points",
     "retired_installations",
+    "rows",
 ]

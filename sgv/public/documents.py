@@ -167,19 +167,30 @@ def documents(
     batch: int = 500,
 ) -> Iterator[bytes]:
     """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id."""
-    # For this transaction (the export's request): row estimates over these joins are
-    # poor, PostgreSQL would JIT-compile for longer than the statement runs; the sorts
-    # and hashes (~40 MB at 45,000 charge points) would spill to disk at 4 MB; and the
-    # documents are read as the bytes the response sends (BytesLoader).
-    db.session.execute(text("SET LOCAL jit = off"))
-    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    db.session.execute(text("SET LOCAL client_encoding = 'UTF8'"))
     where, params = selection(ids, bbox, operator)
     filtered = bool(params)  # each filter of selection() binds parameters
+    prepare()
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row
     document = DOCUMENTS.replace("{document}", FEATURE if geo else INSTALLATION)
     sql = document.replace("{selected}", SELECTED if filtered else "")
     sql = sql.replace("{pushed}", PUSHED if filtered else "").replace("{where}", where)
+    yield from stream(sql, params, batch)
+
+
+def prepare() -> None:
+    """Set up this transaction (an export's request) for one big statement read as bytes.
+
+    Row estimates over these joins are poor, PostgreSQL would JIT-compile for longer than
+    the statement runs; the sorts and hashes (~40 MB at 45,000 charge points) would spill
+    to disk at 4 MB; and the rows are read as the bytes the response sends (BytesLoader).
+    """
+    db.session.execute(text("SET LOCAL jit = off"))
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    db.session.execute(text("SET LOCAL client_encoding = 'UTF8'"))
+
+
+def stream(sql: str, params: dict, batch: int = 500) -> Iterator[bytes]:
+    """Yield the first column of each row of `sql` as UTF-8 bytes, through a server cursor."""
     statement = text(sql).compile(dialect=db.engine.dialect)
     # The driver's own server-side cursor, in this session's transaction, to read bytes:
     # decoding 33 MB to str and encoding it back for the response cost Python ~50 ms.

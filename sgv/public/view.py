@@ -241,29 +241,6 @@ def live_installations() -> list[str]:
     return list(db.session.scalars(with_live.order_by(public_evse_candidates.c.installation_id)))
 
 
-@published(dict)
-def live_index(at: datetime | None = None) -> dict[str, dict]:
-    """Return, per installation with live data, its availability and price from, for the map.
-
-    Changes with every push (the dynamic data version) and as prices change with time.
-    """
-    at = at or datetime.now(UTC)
-    summary: dict[str, dict] = {}
-    with_live = sa.select(public_evse_candidates.c.installation_id).distinct()
-    ids = db.session.scalars(with_live).all()
-    for site in installations(ids=ids, at=at):
-        summary[site.id] = {
-            "available": site.available,
-            "live": sum(1 for cp in site.charge_points if cp.live),
-            "unknown": sum(
-                1 for cp in site.charge_points if cp.live and cp.live.status == "UNKNOWN"
-            ),
-            "points": len(site.charge_points),
-            "price_from": site.price_from,
-        }
-    return summary
-
-
 def database_now() -> datetime:
     """Return the database's time for this transaction: the `now` its public queries use."""
     return db.session.scalar(text("SELECT now()"))
