@@ -43,6 +43,13 @@ FILTERS = [
         pattern=TEXT_PATTERN,
     ),
 ]
+TRUCKS = parameter(
+    "trucks",
+    "1 (or true): only installations with a parking place suitable for trucks, as their "
+    "CPO describes it in OCPI 2.3.0 (vehicle types RIGID, TRUCK_WITH_TRAILER or SEMI_TRACTOR)",
+    type="string",
+    enum=["1", "true", "0", "false"],
+)
 LENIENT = (
     " An RFC 3339 date-time; also accepted: a date alone (midnight UTC) and a time without "
     "an offset (UTC)."
@@ -174,16 +181,19 @@ def document(server: str = "/") -> dict:
                 "All installations",
                 "application/json",
                 ref("InstallationsExport"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/installations.geojson": export(
                 "All installations as GeoJSON",
                 "application/geo+json",
                 ref("InstallationsGeoJSON"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/installations.csv": export(
-                "One row per charge point", "text/csv", CSV_SCHEMA, [*FILTERS, UPDATED_SINCE]
+                "One row per charge point",
+                "text/csv",
+                CSV_SCHEMA,
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/status.json": export(
                 "Status changes since a time",

@@ -72,7 +72,41 @@ CONNECTOR = obj(
     standard=field("string", "OCPI connector standard, e.g. IEC_62196_T2_COMBO"),
     power_kw=field(["number", "null"], "maximum power in kW; null when unknown"),
     price=nullable(ref("Price"), "price now; null when the connector has no valid tariff"),
+    plug_and_charge=field(
+        "boolean", "true when the CPO says it offers ISO 15118 Plug & Charge (OCPI 2.3.0)"
+    ),
 )
+PARKING_PLACE = obj(
+    "A parking place for vehicles charging at the site, as its CPO describes it (OCPI 2.3.0).",
+    vehicle_types=field(
+        "array",
+        "OCPI 2.3.0 vehicle types it takes, e.g. PERSONAL_VEHICLE, VAN, RIGID, "
+        "TRUCK_WITH_TRAILER, SEMI_TRACTOR, BUS",
+        items={"type": "string"},
+    ),
+    reservation_required=field("boolean", "true when parking there needs a reservation"),
+    max_vehicle_weight_kg=field(["number", "null"], "maximum vehicle weight, kg; null: not said"),
+    max_vehicle_height_cm=field(["number", "null"], "maximum vehicle height, cm; null: not said"),
+    max_vehicle_length_cm=field(["number", "null"], "maximum vehicle length, cm; null: not said"),
+    drive_through=field(["boolean", "null"], "true when a vehicle can charge without reversing"),
+)
+AMENITIES = {  # OCPI 2.3.0 (issue #16): false and empty when the CPO sends none
+    "help_phones": field(
+        "array",
+        "phones a driver may call for help at the site, from its CPO's locations",
+        items={"type": "string"},
+    ),
+    "plug_and_charge": field("boolean", "true when a live connector offers Plug & Charge"),
+    "suitable_for_trucks": field(
+        "boolean",
+        "true when a parking place takes trucks (RIGID, TRUCK_WITH_TRAILER or SEMI_TRACTOR)",
+    ),
+    "suitable_for_vans": field("boolean", "true when a parking place takes vans (VAN)"),
+    "parking_reservation_required": field(
+        "boolean", "true when the site has parking places and every one needs a reservation"
+    ),
+    "parking_places": field("array", "the site's parking places", items=ref("ParkingPlace")),
+}
 LIVE = {
     "evse_id": field(
         ["string", "null"], "EVSE-ID of the matched live EVSE; null without live data"
@@ -131,6 +165,7 @@ INSTALLATION_FIELDS = {
     "has_live_data": field("boolean", "true when at least one charge point has public live data"),
     "price_from": field(["number", "null"], "cheapest €/kWh excl. VAT of its live connectors"),
     "charge_points": field("array", "the site's charge points", items=ref("ChargePoint")),
+    **AMENITIES,
 }
 HEADER = {
     "schema_version": field("string", "version of this schema; a breaking change bumps the major"),
@@ -163,6 +198,7 @@ HEADER = {
         operator=field(["string", "null"], "operator name (part of) or party id"),
         updated_since=field(["string", "null"], TIME, format="date-time"),
         since=field(["string", "null"], TIME, format="date-time"),
+        trucks=field("boolean", "true: only sites with parking suitable for trucks"),
     ),
 }
 COUNT = field("integer", "number of items in the array above")
@@ -170,6 +206,7 @@ GEO_PROPERTIES = {k: v for k, v in INSTALLATION_FIELDS.items() if k != "coordina
 SCHEMAS = {
     "Price": PRICE,
     "Connector": CONNECTOR,
+    "ParkingPlace": PARKING_PLACE,
     "ChargePoint": CHARGE_POINT,
     "Installation": obj(
         "A public charging site (RIPREE) with its charge points.", **INSTALLATION_FIELDS
