@@ -110,7 +110,7 @@ def test_the_installation_json_shows_truck_parking_and_the_ex_vat_price(client, 
 
 def test_the_installation_page_shows_parking_help_phone_and_plug_and_charge(client, world):
     page = client.get("/installations/INST1?lang=en").get_data(as_text=True)
-    assert "Suitable for trucks" in page
+    assert "<h2>Parking</h2>" in page and "Suitable for trucks" in page
     assert "rigid truck, truck with trailer, semi-tractor" in page
     assert 'href="tel:+34900111222"' in page
     assert "Plug &amp; Charge (ISO 15118)" in page

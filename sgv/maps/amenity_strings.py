@@ -5,7 +5,7 @@ Kept apart from i18n.py's table, which merges them, so that file stays one scree
 
 STRINGS_230: dict[str, tuple[str, str]] = {
     "help_phone": ("Teléfono de asistencia", "Help phone"),
-    "parking": ("Aparcamiento", "Parking"),
+    "parking_title": ("Aparcamiento", "Parking"),
     "parking_trucks": ("Apto para camiones", "Suitable for trucks"),
     "parking_vans": ("Apto para furgonetas", "Suitable for vans"),
     "parking_reservation": ("Reserva obligatoria", "Reservation required"),

@@ -130,6 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_found": ("Instalación no encontrada", "Site not found"),
 }
 
+assert not STRINGS.keys() & STRINGS_230.keys(), "a 2.3.0 string would replace one above"
 STRINGS.update(STRINGS_230)
 
 STATUSES: dict[str, tuple[str, str]] = {

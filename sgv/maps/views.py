@@ -153,7 +153,7 @@ def site_detail(installation_id: str) -> dict | None:
 
 def settings(query: dict, lang: str) -> dict:
     """Return what static/js/map.js needs: URLs, filters and the language's strings."""
-    filters = ("connector", "min_kw", "operator", "available", "max_price", "trucks")
+    filters = ("connector", "min_kw", "operator", "available", "max_price")
     placeholder = "__ID__"
     return {
         "lang": lang,
