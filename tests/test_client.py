@@ -74,7 +74,8 @@ def start_pull(cpo: CpoServer, module: str = "locations", **options) -> client.C
         (("2.1.1",), "2.1.1"),
         (("2.1.1", "2.2.1"), "2.2.1"),
         (("2.2",), "2.2"),
-        (("2.0", "2.1.1", "2.3.0"), "2.1.1"),
+        (("2.0", "2.1.1", "2.3.0"), "2.3.0"),  # 2.3.0 spoken since issue #16
+        (("2.0", "2.1.1", "3.0"), "2.1.1"),
     ],
 )
 def test_negotiate_picks_the_highest_common_version(offered, chosen):
@@ -237,7 +238,7 @@ def test_negotiate_requires_only_what_it_is_asked_for():
     assert "tariffs" not in deal.endpoints
 
 
-@pytest.mark.parametrize("offered", [("2.0",), ("2.1", "2.3.0"), ()])
+@pytest.mark.parametrize("offered", [("2.0",), ("2.1", "3.0"), ()])
 def test_negotiate_without_a_common_version_names_what_was_offered(offered):
     with CpoServer(offered) as cpo:
         with pytest.raises(client.NoCommonVersion) as caught:

@@ -46,9 +46,8 @@ from tests.public_helpers import TARIFF, add_installation, location_body
 from tests.servers import free_port
 
 EXAMPLES = int(os.environ.get("SGV_FUZZ_EXAMPLES", "20"))
-# The folder of official examples (tests/fixtures/ocpi-examples) for each version served:
-# when 2.3.0 lands, add `"2.3.0": "2.3.0",` (and copy its examples into the fixtures).
-FOLDERS = {"2.2.1": "2.2.1", "2.2": "2.2.1", "2.1.1": "2.1.1"}
+# The folder of official examples (tests/fixtures/ocpi-examples) for each version served.
+FOLDERS = {"2.3.0": "2.3.0", "2.2.1": "2.2.1", "2.2": "2.2.1", "2.1.1": "2.1.1"}
 STATS: Counter = Counter()
 
 

@@ -12,18 +12,19 @@ def token(app):
     return make_party()[1]
 
 
-def test_versions_lists_the_three_versions_with_trailing_slash_urls(client, token):
+def test_versions_lists_the_four_versions_with_trailing_slash_urls(client, token):
     response = client.get("/api/versions", headers=headers(token))
     assert response.status_code == 200
     assert response.json["status_code"] == 1000
-    assert response.json["data"] == [
+    assert response.json["data"] == [  # 2.3.0 added on purpose (issue #16)
+        {"version": "2.3.0", "url": "http://sgv.test/api/2.3.0/"},
         {"version": "2.2.1", "url": "http://sgv.test/api/2.2.1/"},
         {"version": "2.2", "url": "http://sgv.test/api/2.2/"},
         {"version": "2.1.1", "url": "http://sgv.test/api/2.1.1/"},
     ]
 
 
-@pytest.mark.parametrize("version", ["2.2.1", "2.2"])
+@pytest.mark.parametrize("version", ["2.3.0", "2.2.1", "2.2"])
 def test_version_details_2_2_x_list_receiver_endpoints(client, token, version):
     data = client.get(f"/api/{version}", headers=headers(token)).json["data"]
     assert data["version"] == version

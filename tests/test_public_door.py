@@ -215,7 +215,11 @@ def views_of(database_url: str) -> set[str]:
 def test_the_public_views_come_with_0005_and_go_with_its_downgrade(empty_database):
     assert flask_db(empty_database, "upgrade").returncode == 0
     views = {"public_parties", "public_evse_candidates", "public_evses", "public_connectors"}
+    views |= {"public_locations", "public_parking"}  # migration 0008 (OCPI 2.3.0, issue #16)
     assert views_of(empty_database) == views
+    downgraded = flask_db(empty_database, "downgrade", "0007")
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert views_of(empty_database) == views - {"public_locations", "public_parking"}
     downgraded = flask_db(empty_database, "downgrade", "0004")
     assert downgraded.returncode == 0, downgraded.stderr
     assert views_of(empty_database) == set()

@@ -29,7 +29,7 @@ from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
-from sgv.ingest import matching
+from sgv.ingest import matching, parking
 from sgv.ingest.rules import Outcome, connector_row, evse_row, location_row
 from sgv.models import Connector, Evse, Location, Party
 
@@ -135,6 +135,7 @@ def create_location(
     ).scalar_one_or_none()
     if location_pk is None:
         return None
+    parking.store(location_pk, location_id, data, partial=False, new=True)
     matching.match([location_pk])
     touch(STATIC, DYNAMIC)  # a new site's live data, wherever matching put it
     return Outcome.CREATED
@@ -178,7 +179,7 @@ SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied 
 
 def fits_one_statement(raw: Any) -> bool:
     """Say whether an EVSE PATCH body touches only the EVSE's own fields (one statement)."""
-    return isinstance(raw, dict) and not {"connectors", "evse_id"} & raw.keys()
+    return isinstance(raw, dict) and not {"connectors", "evse_id", "parking"} & raw.keys()
 
 
 def patch_evse_fields(

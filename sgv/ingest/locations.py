@@ -9,7 +9,7 @@ from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
-from sgv.ingest import matching
+from sgv.ingest import matching, parking
 from sgv.ingest.fast import create_location, fits_one_statement, patch_evse_fields
 from sgv.ingest.lookup import (
     find_connector,
@@ -27,6 +27,7 @@ from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     evse_row,
     location_row,
     merged,
+    parking_ids,
     point,
     propagate,
     same_id,
@@ -81,6 +82,7 @@ def put_location(
     if "evses" in data:  # absent: the CPO PUTs a shell and then each EVSE
         replace_evses(location, raw.get("evses") or [], data["evses"] or [])
     db.session.flush()
+    parking.store(location.id, location_id, data, partial=False)
     matching.match([location.id])
     touch(DYNAMIC)
     return Outcome.UPDATED
@@ -124,6 +126,7 @@ def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Out
         evse = require_evse(location, evse_data["uid"])
         if not stale(evse_data.get("last_updated", data["last_updated"]), evse.last_updated):
             apply_evse(evse, raw_evse, evse_data, partial=True)
+    parking.store(location.id, location_id, data, partial=True)
     if {"id", "coordinates", "evses"} & data.keys():
         matching.match([location.id])
     db.session.flush()
@@ -141,6 +144,8 @@ def apply_evse(evse: Evse, raw: dict, data: dict, partial: bool) -> None:
     else:
         if "evse_id" in data:
             evse.evse_id = data.get("evse_id")
+        if "parking" in data:
+            evse.parking_ids = parking_ids(data)
         if "status" in data:
             evse.status = data["status"]
             evse.status_updated_at = data["last_updated"]
@@ -167,6 +172,8 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
         location.evses.append(evse)
     apply_evse(evse, raw, data, partial=False)
     propagate(location, evse.last_updated)
+    if data.get("parking"):
+        parking.check(location.id, location_id)
     matching.match([location.id])
     touch(DYNAMIC)
     return outcome
@@ -184,6 +191,8 @@ def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: d
         return Outcome.STALE
     apply_evse(evse, raw, data, partial=True)
     propagate(location, evse.last_updated)
+    if data.get("parking"):
+        parking.check(location.id, location_id)
     if "evse_id" in data:
         matching.match([location.id])
     db.session.flush()

@@ -61,6 +61,7 @@ LOCATION_COLUMNS = {
     "city": "city",
     "postal_code": "postal_code",
     "time_zone": "time_zone",
+    "help_phone": "help_phone",  # OCPI 2.3.0; older versions' data never holds it
 }
 CONNECTOR_COLUMNS = {
     "standard": "standard",
@@ -69,6 +70,7 @@ CONNECTOR_COLUMNS = {
     "max_voltage": "max_voltage",
     "max_amperage": "max_amperage",
     "max_electric_power": "max_electric_power",
+    "capabilities": "capabilities",  # OCPI 2.3.0 (Plug & Charge)
 }
 
 
@@ -122,7 +124,14 @@ def evse_row(raw: dict, data: dict) -> dict:
         "status_updated_at": data["last_updated"],
         "last_updated": data["last_updated"],
         "data": without(raw, "connectors"),
+        "parking_ids": parking_ids(data),
     }
+
+
+def parking_ids(data: dict) -> list[str] | None:
+    """Return the parking_places ids an EVSE names (OCPI 2.3.0 EVSE.parking), else None."""
+    parking = data.get("parking")
+    return None if parking is None else [p["parking_id"] for p in parking]
 
 
 def connector_row(raw: dict, data: dict) -> dict:

@@ -26,6 +26,8 @@ def apply_tariff(tariff: Tariff, raw: dict, data: dict, partial: bool) -> None:
         tariff.currency = data.get("currency")
     if not partial or "type" in data:
         tariff.type = data.get("type")
+    if not partial or "tax_included" in data:  # OCPI 2.3.0 only: None before (v221.Wire)
+        tariff.tax_included = data.get("tax_included")
     if "last_updated" in data:
         tariff.last_updated = data["last_updated"]
     tariff.data = merged(tariff.data, raw) if partial else without(raw)

@@ -207,10 +207,37 @@ def _charge_point(point: public.ChargePoint) -> dict:
         shown["status"] = live.status
         shown["status_at"] = live.status_at
         shown["prices"] = [
-            {"standard": c.standard, "kw": c.power_kw and _kw(c.power_kw), "price": _price(c.price)}
+            {
+                "standard": c.standard,
+                "kw": c.power_kw and _kw(c.power_kw),
+                "price": _price(c.price),
+                "plug_and_charge": c.plug_and_charge,
+            }
             for c in live.connectors
         ]
     return shown
+
+
+def parking(amenities: public.Amenities) -> dict:
+    """Return a site's parking as drivers are told of it (OCPI 2.3.0; empty without)."""
+    return {
+        "trucks": amenities.trucks,
+        "vans": amenities.vans,
+        "reservation_required": amenities.reservation_required,
+        "places": [
+            {
+                "vehicle_types": list(p.vehicle_types),
+                "trucks": p.trucks,
+                "vans": p.vans,
+                "reservation_required": p.reservation_required,
+                "max_weight_kg": p.max_vehicle_weight,
+                "max_height_cm": p.max_vehicle_height,
+                "max_length_cm": p.max_vehicle_length,
+                "drive_through": p.drive_through,
+            }
+            for p in amenities.parking
+        ],
+    }
 
 
 def detail(site: public.Installation) -> dict:
@@ -238,4 +265,7 @@ def detail(site: public.Installation) -> dict:
         "price_from": site.price_from,
         "updated_at": site.updated_at,
         "charge_points": [_charge_point(point) for point in site.charge_points],
+        "help_phones": list(site.amenities.help_phones),
+        "plug_and_charge": site.plug_and_charge,
+        "parking": parking(site.amenities),
     }

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from flask import Response, request
 
+from sgv.maps.amenity_strings import STRINGS_230
+
 LANGUAGES = ("es", "en")
 DEFAULT = "es"
 COOKIE = "lang"
@@ -127,6 +129,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "updated": ("Datos del registro actualizados el {date}", "Register data updated on {date}"),
     "not_found": ("Instalación no encontrada", "Site not found"),
 }
+
+assert not STRINGS.keys() & STRINGS_230.keys(), "a 2.3.0 string would replace one above"
+STRINGS.update(STRINGS_230)
 
 STATUSES: dict[str, tuple[str, str]] = {
     "AVAILABLE": ("Libre", "Free"),

@@ -54,6 +54,7 @@ class MapQuery(Schema):
     operator = fields.String(validate=validate.Length(1, 64))
     available = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false", ""})
     max_price = fields.Float(validate=validate.Range(0, 100))
+    trucks = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false", ""})  # OCPI 2.3.0
 
 
 def map_query() -> dict:
@@ -118,7 +119,7 @@ def places_document() -> map_data.Encoded:
     return caching.versioned("map-places", build, depends=STATIC, parts=_parts())[0]
 
 
-def live_document() -> map_data.Encoded:
+def live_document(trucks: bool = False) -> map_data.Encoded:
     """Return the live document: rebuilt at once when CPO visibility changes, otherwise
     at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most.
 
@@ -128,14 +129,14 @@ def live_document() -> map_data.Encoded:
 
     def build() -> map_data.Encoded:
         order = site_order()  # first: live data at least as new as the order
-        return map_data.encode(map_data.live_payload(public.live_index(), order))
+        return map_data.encode(map_data.live_payload(public.live_index(trucks=trucks), order))
 
     return caching.throttled(
         "map-live",
         build,
         every=current_app.config["LIVE_REFRESH"],
         timeout=LIVE_SECONDS,
-        parts=_parts(),
+        parts=(*_parts(), trucks),
     )
 
 
@@ -164,6 +165,7 @@ def settings(query: dict, lang: str) -> dict:
             "places": url_for("maps.places_json"),
             "ids": url_for("maps.ids_json"),
             "live": url_for("maps.live_json"),
+            "trucks": url_for("maps.live_json", trucks=1),
             "detail": url_for("maps.detail_json", installation_id=placeholder),
             "page": url_for("maps.installation_page", installation_id=placeholder),
         },
@@ -234,8 +236,9 @@ def places_json() -> Response:
 @bp.get("/map/live.json")
 @cors.shared
 def live_json() -> Response:
-    """Send availability and "price from" of every installation with live data."""
-    return send_json(live_document())
+    """Send availability and "price from" of every installation with live data; with
+    `trucks=1`, only of those with parking suitable for trucks (OCPI 2.3.0)."""
+    return send_json(live_document(trucks=map_query().get("trucks", False)))
 
 
 @bp.get("/map/installations/<installation_id>.json")

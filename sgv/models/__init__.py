@@ -5,7 +5,7 @@ imported here), then a migration under migrations/versions/ (README, "Changing t
 schema").
 """
 
-from sgv.models.ocpi import Connector, Evse, Location, Rejection, Tariff
+from sgv.models.ocpi import Connector, Evse, Location, ParkingPlace, Rejection, Tariff
 from sgv.models.parties import (
     PARTY_STATES,
     AuditEntry,
@@ -25,6 +25,7 @@ __all__ = [
     "Installation",
     "Location",
     "MaintenanceWindow",
+    "ParkingPlace",
     "Party",
     "Rejection",
     "Tariff",

@@ -7,6 +7,7 @@ case-insensitively, stored as the URL gave them (SPEC §3).
 """
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ class Location(db.Model):
     city: Mapped[str | None] = mapped_column(sa.String(45))
     postal_code: Mapped[str | None] = mapped_column(sa.String(10))
     time_zone: Mapped[str | None] = mapped_column(sa.String(255))
+    help_phone: Mapped[str | None] = mapped_column(sa.String(25))  # OCPI 2.3.0
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     last_updated: Mapped[datetime] = mapped_column(TIMESTAMP)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -54,6 +56,39 @@ class Location(db.Model):
     evses: Mapped[list["Evse"]] = relationship(
         back_populates="location", cascade="all, delete-orphan", order_by="Evse.position"
     )
+
+
+class ParkingPlace(db.Model):
+    """A parking place of a Location (OCPI 2.3.0 Parking): who may park there, and how.
+
+    Written by sgv/ingest/parking.py from each push that carries `parking_places`; the
+    whole object is in `data`, the columns are what the public filters query.
+    """
+
+    __tablename__ = "parking_places"
+    __table_args__ = (
+        sa.Index(
+            "uq_parking_places_location_parking",
+            "location_fk",
+            sa.text("lower(parking_id)"),
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_fk: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"))
+    parking_id: Mapped[str] = mapped_column(sa.String(39))
+    position: Mapped[int] = mapped_column(default=0)
+    vehicle_types: Mapped[list[str]] = mapped_column(ARRAY(sa.String(32)), default=list)
+    trucks: Mapped[bool] = mapped_column(default=False)  # a heavy-duty vehicle type listed
+    vans: Mapped[bool] = mapped_column(default=False)
+    reservation_required: Mapped[bool] = mapped_column(default=False)
+    restricted_to_type: Mapped[bool] = mapped_column(default=False)
+    max_vehicle_weight: Mapped[Decimal | None] = mapped_column(sa.Numeric)  # kg
+    max_vehicle_height: Mapped[Decimal | None] = mapped_column(sa.Numeric)  # cm
+    max_vehicle_length: Mapped[Decimal | None] = mapped_column(sa.Numeric)  # cm
+    drive_through: Mapped[bool | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class Evse(db.Model):
@@ -74,6 +109,8 @@ class Evse(db.Model):
     status_updated_at: Mapped[datetime] = mapped_column(TIMESTAMP)  # when `status` was set
     last_updated: Mapped[datetime] = mapped_column(TIMESTAMP)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # OCPI 2.3.0 EVSE.parking: the parking_places ids of its location it may use.
+    parking_ids: Mapped[list[str] | None] = mapped_column(ARRAY(sa.String(39)))
     charge_point_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("charge_points.id", ondelete="SET NULL"), index=True
     )
@@ -106,6 +143,8 @@ class Connector(db.Model):
     max_amperage: Mapped[int | None]
     max_electric_power: Mapped[int | None]  # W
     tariff_ids: Mapped[list[str]] = mapped_column(ARRAY(sa.String(39)), default=list)
+    # OCPI 2.3.0 ConnectorCapability values, e.g. ISO_15118_2_PLUG_AND_CHARGE
+    capabilities: Mapped[list[str] | None] = mapped_column(ARRAY(sa.String(64)))
     last_updated: Mapped[datetime] = mapped_column(TIMESTAMP)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
@@ -113,7 +152,7 @@ class Connector(db.Model):
 
 
 class Tariff(db.Model):
-    """A CPO's tariff; prices exclude VAT, `vat` is a percentage or unknown (SPEC §3)."""
+    """A CPO's tariff; prices exclude VAT (2.3.0: see tax_included), `vat` is a percentage."""
 
     __tablename__ = "tariffs"
     __table_args__ = (
@@ -127,6 +166,9 @@ class Tariff(db.Model):
     tariff_id: Mapped[str] = mapped_column(sa.String(39))
     currency: Mapped[str] = mapped_column(sa.String(3))
     type: Mapped[str | None] = mapped_column(sa.String(32))
+    # OCPI 2.3.0: YES, NO or N/A (prices incl. VAT or not, absent vat = 0 %); None before
+    # 2.3.0 (prices excl. VAT, absent vat = unknown). sgv/public/taxes.py reads it.
+    tax_included: Mapped[str | None] = mapped_column(sa.String(3))
     last_updated: Mapped[datetime] = mapped_column(TIMESTAMP)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)

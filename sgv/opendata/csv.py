@@ -49,6 +49,15 @@ COLUMNS: list[tuple[str, str]] = [
     ("price_time_per_hour", "charging-time price per hour, excluding VAT"),
     ("price_parking_per_hour", "parking-time price per hour, excluding VAT"),
     ("price_valid_until", "next instant these figures may change (time of day, date), UTC"),
+    # OCPI 2.3.0 (issue #16); new columns go at the end only, never renaming one above
+    ("help_phone", "help phones of the CPO's locations at the site, |-separated; empty: none"),
+    ("suitable_for_trucks", "true when a parking place of the site takes trucks, else false"),
+    ("suitable_for_vans", "true when a parking place of the site takes vans, else false"),
+    (
+        "parking_reservation_required",
+        "true when every parking place of the site requires a reservation, else false",
+    ),
+    ("plug_and_charge", "true when a connector of the live EVSE offers Plug & Charge"),
 ]
 NAMES = [name for name, _ in COLUMNS]
 NEUTRALISED = (
@@ -57,6 +66,11 @@ NEUTRALISED = (
     "recommends against CSV injection: strip it to get the value as published. Numbers are "
     "written as numbers (a negative longitude stays -3.7)."
 )
+
+
+def flag(value: bool) -> str:
+    """Write a yes/no cell as the JSON exports do: true or false."""
+    return "true" if value else "false"
 
 
 def rows(site: Installation) -> Iterator[list[str]]:
@@ -79,12 +93,21 @@ def rows(site: Installation) -> Iterator[list[str]]:
         site.access,
         utc_text(site.updated_at),
     ]
+    found = site.amenities
+    amenities = [
+        "|".join(found.help_phones) or None,
+        flag(found.trucks),
+        flag(found.vans),
+        flag(found.reservation_required),
+    ]
     for point in site.charge_points:
         live = point.live
         price = cheapest(c.price for c in live.connectors) if live else None
         dynamic = [live.evse_id, live.status, utc_text(live.status_at)] if live else [None] * 3
         static = [point.evse_ref, point.max_power_kw, "|".join(point.connector_types)]
-        yield [cell(v) for v in (*fixed, *static, *dynamic)] + price_figures(price)
+        plug = live is not None and any(c.plug_and_charge for c in live.connectors)
+        added = [cell(v) for v in (*amenities, flag(plug))]
+        yield [cell(v) for v in (*fixed, *static, *dynamic)] + price_figures(price) + added
 
 
 def header() -> str:

@@ -52,6 +52,7 @@ def live_fields(live: LiveStatus | None) -> dict:
             "standard": c.standard,
             "power_kw": number(c.power_kw),
             "price": price_object(c.price),
+            "plug_and_charge": c.plug_and_charge,
         }
         for c in live.connectors
     ]
@@ -99,6 +100,30 @@ def installation_object(site: Installation) -> dict:
         "has_live_data": site.has_live_data,
         "price_from": number(site.price_from),
         "charge_points": [charge_point_object(p) for p in site.charge_points],
+        **amenity_fields(site),
+    }
+
+
+def amenity_fields(site: Installation) -> dict:
+    """Return what OCPI 2.3.0 adds to an installation (false and empty without it)."""
+    found = site.amenities
+    return {
+        "help_phones": list(found.help_phones),
+        "plug_and_charge": site.plug_and_charge,
+        "suitable_for_trucks": found.trucks,
+        "suitable_for_vans": found.vans,
+        "parking_reservation_required": found.reservation_required,
+        "parking_places": [
+            {
+                "vehicle_types": list(p.vehicle_types),
+                "reservation_required": p.reservation_required,
+                "max_vehicle_weight_kg": number(p.max_vehicle_weight),
+                "max_vehicle_height_cm": number(p.max_vehicle_height),
+                "max_vehicle_length_cm": number(p.max_vehicle_length),
+                "drive_through": p.drive_through,
+            }
+            for p in found.parking
+        ],
     }
 
 

@@ -8,10 +8,13 @@ from typing import Any
 
 from sgv.opendata.csv import COLUMNS, NEUTRALISED
 from sgv.opendata.formats import SCHEMA_VERSION
-from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
+from sgv.opendata.openapi_operators import OPERATOR_SCHEMAS
+from sgv.opendata.openapi_schemas import SCHEMAS as EXPORT_SCHEMAS
+from sgv.opendata.openapi_schemas import STATUSES, ref
 from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
+SCHEMAS = {**EXPORT_SCHEMAS, **OPERATOR_SCHEMAS}
 
 
 def parameter(name: str, description: str, **schema: Any) -> dict:
@@ -43,6 +46,13 @@ FILTERS = [
         pattern=TEXT_PATTERN,
     ),
 ]
+TRUCKS = parameter(
+    "trucks",
+    "1 (or true): only installations with a parking place suitable for trucks, as their "
+    "CPO describes it in OCPI 2.3.0 (vehicle types RIGID, TRUCK_WITH_TRAILER or SEMI_TRACTOR)",
+    type="string",
+    enum=["1", "true", "0", "false"],
+)
 LENIENT = (
     " An RFC 3339 date-time; also accepted: a date alone (midnight UTC) and a time without "
     "an offset (UTC)."
@@ -196,16 +206,19 @@ def document(server: str = "/") -> dict:
                 "All installations",
                 "application/json",
                 ref("InstallationsExport"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/installations.geojson": export(
                 "All installations as GeoJSON",
                 "application/geo+json",
                 ref("InstallationsGeoJSON"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/installations.csv": export(
-                "One row per charge point", "text/csv", CSV_SCHEMA, [*FILTERS, UPDATED_SINCE]
+                "One row per charge point",
+                "text/csv",
+                CSV_SCHEMA,
+                [*FILTERS, UPDATED_SINCE, TRUCKS],
             ),
             "/opendata/status.json": export(
                 "Status changes since a time",

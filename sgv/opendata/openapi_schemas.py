@@ -72,7 +72,41 @@ CONNECTOR = obj(
     standard=field("string", "OCPI connector standard, e.g. IEC_62196_T2_COMBO"),
     power_kw=field(["number", "null"], "maximum power in kW; null when unknown"),
     price=nullable(ref("Price"), "price now; null when the connector has no valid tariff"),
+    plug_and_charge=field(
+        "boolean", "true when the CPO says it offers ISO 15118 Plug & Charge (OCPI 2.3.0)"
+    ),
 )
+PARKING_PLACE = obj(
+    "A parking place for vehicles charging at the site, as its CPO describes it (OCPI 2.3.0).",
+    vehicle_types=field(
+        "array",
+        "OCPI 2.3.0 vehicle types it takes, e.g. PERSONAL_VEHICLE, VAN, RIGID, "
+        "TRUCK_WITH_TRAILER, SEMI_TRACTOR, BUS",
+        items={"type": "string"},
+    ),
+    reservation_required=field("boolean", "true when parking there needs a reservation"),
+    max_vehicle_weight_kg=field(["number", "null"], "maximum vehicle weight, kg; null: not said"),
+    max_vehicle_height_cm=field(["number", "null"], "maximum vehicle height, cm; null: not said"),
+    max_vehicle_length_cm=field(["number", "null"], "maximum vehicle length, cm; null: not said"),
+    drive_through=field(["boolean", "null"], "true when a vehicle can charge without reversing"),
+)
+AMENITIES = {  # OCPI 2.3.0 (issue #16): false and empty when the CPO sends none
+    "help_phones": field(
+        "array",
+        "phones a driver may call for help at the site, from its CPO's locations",
+        items={"type": "string"},
+    ),
+    "plug_and_charge": field("boolean", "true when a live connector offers Plug & Charge"),
+    "suitable_for_trucks": field(
+        "boolean",
+        "true when a parking place takes trucks (RIGID, TRUCK_WITH_TRAILER or SEMI_TRACTOR)",
+    ),
+    "suitable_for_vans": field("boolean", "true when a parking place takes vans (VAN)"),
+    "parking_reservation_required": field(
+        "boolean", "true when the site has parking places and every one needs a reservation"
+    ),
+    "parking_places": field("array", "the site's parking places", items=ref("ParkingPlace")),
+}
 LIVE = {
     "evse_id": field(
         ["string", "null"], "EVSE-ID of the matched live EVSE; null without live data"
@@ -131,6 +165,7 @@ INSTALLATION_FIELDS = {
     "has_live_data": field("boolean", "true when at least one charge point has public live data"),
     "price_from": field(["number", "null"], "cheapest €/kWh excl. VAT of its live connectors"),
     "charge_points": field("array", "the site's charge points", items=ref("ChargePoint")),
+    **AMENITIES,
 }
 HEADER = {
     "schema_version": field("string", "version of this schema; a breaking change bumps the major"),
@@ -163,6 +198,7 @@ HEADER = {
         operator=field(["string", "null"], "operator name (part of) or party id"),
         updated_since=field(["string", "null"], TIME, format="date-time"),
         since=field(["string", "null"], TIME, format="date-time"),
+        trucks=field("boolean", "true: only sites with parking suitable for trucks"),
     ),
 }
 COUNT = field("integer", "number of items in the array above")
@@ -170,6 +206,7 @@ GEO_PROPERTIES = {k: v for k, v in INSTALLATION_FIELDS.items() if k != "coordina
 SCHEMAS = {
     "Price": PRICE,
     "Connector": CONNECTOR,
+    "ParkingPlace": PARKING_PLACE,
     "ChargePoint": CHARGE_POINT,
     "Installation": obj(
         "A public charging site (RIPREE) with its charge points.", **INSTALLATION_FIELDS
@@ -215,47 +252,6 @@ SCHEMAS = {
         "status.json",
         **HEADER,
         charge_points=field("array", "changed charge points", items=ref("StatusChange")),
-        count=COUNT,
-    ),
-    "Operator": obj(
-        "A RIPREE operator: coverage now, and the quality of its OCPI connection. No figure "
-        "of a CPO whose live data is hidden says what its chargers do: only how it behaves.",
-        country_code=field("string", "ISO 3166 alpha-2 of the operator's eMI3 identity"),
-        party_id=field("string", "party id of the operator's eMI3 identity (ES*XXX)"),
-        name=field(["string", "null"], "operator name in RIPREE"),
-        state=field(
-            "string",
-            "not_integrated (no OCPI connection, or deregistered), integrating (handshake "
-            "under way or done, not yet live), live, revoked (its live data is hidden)",
-            enum=["not_integrated", "integrating", "live", "revoked"],
-        ),
-        charge_points=field("integer", "RIPREE charge points of installations not retired"),
-        live_charge_points=field("integer", "of those, with public live data now"),
-        obliged_charge_points=field("integer", "of those, 43 kW or more (Orden TED/445/2023)"),
-        obliged_without_live=field("integer", "of the obliged ones, without public live data"),
-        quality=nullable(
-            obj(
-                "From the hourly checks and pushes over the last `days` days.",
-                days=field("integer", "length of the window"),
-                checks=field("integer", "hourly checks run (skipped ones not counted)"),
-                checks_answered_pct=field(["number", "null"], "share of checks answered, %"),
-                updates_not_pushed_pct=field(
-                    ["number", "null"], "share of objects pulled that differed from the pushed, %"
-                ),
-                rejected_pushes=field("integer", "pushes refused"),
-                median_status_age_s=field(
-                    ["integer", "null"], "median seconds since its EVSEs' last status"
-                ),
-            ),
-            "null when the operator never started an OCPI integration",
-        ),
-    ),
-    "OperatorsExport": obj(
-        "operators.json",
-        schema_version=HEADER["schema_version"],
-        generated_at=HEADER["generated_at"],
-        licence=HEADER["licence"],
-        operators=field("array", "operators by country and party id", items=ref("Operator")),
         count=COUNT,
     ),
     "Error": obj(

@@ -50,6 +50,7 @@ class Filters:
     operator: str | None = None
     updated_since: datetime | None = None
     since: datetime | None = None
+    trucks: bool = False  # only sites with parking suitable for trucks (OCPI 2.3.0)
 
     @property
     def is_full(self) -> bool:
@@ -58,7 +59,7 @@ class Filters:
 
     def parts(self) -> tuple[Any, ...]:
         """Return the filters as they key ETags and caches."""
-        return (self.bbox, self.operator, self.updated_since, self.since)
+        return (self.bbox, self.operator, self.updated_since, self.since, self.trucks)
 
     def echo(self) -> dict:
         """Return the filters as the export's `filters` member repeats them."""
@@ -67,6 +68,7 @@ class Filters:
             "operator": self.operator,
             "updated_since": utc_text(self.updated_since),
             "since": utc_text(self.since),
+            "trucks": self.trucks,
         }
 
 
@@ -129,6 +131,7 @@ class ExportArgs(Schema):
         ]
     )
     updated_since = UtcDateTime()
+    trucks = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false"})
 
 
 class StatusArgs(ExportArgs):
@@ -136,7 +139,7 @@ class StatusArgs(ExportArgs):
 
     class Meta:
         unknown = RAISE
-        exclude = ("updated_since",)
+        exclude = ("updated_since", "trucks")
 
     since = UtcDateTime()
 

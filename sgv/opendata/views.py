@@ -43,7 +43,13 @@ def selected(filters: Filters, at: datetime) -> dict:
     ids = None
     if filters.updated_since is not None:
         ids = public.changed_installations(reach_back(filters.updated_since, at), at)
-    return {"ids": ids, "bbox": filters.bbox, "operator": filters.operator, "at": at}
+    return {
+        "ids": ids,
+        "bbox": filters.bbox,
+        "operator": filters.operator,
+        "at": at,
+        "trucks": filters.trucks,
+    }
 
 
 def retired(filters: Filters, at: datetime) -> list[str]:

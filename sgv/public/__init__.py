@@ -2,11 +2,13 @@
 
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
 view.py builds installations from them; connectors.py adds the
-OCPI static details of public connectors; changes.py says what changed and when the clock
+OCPI static details of public connectors; amenities.py OCPI 2.3.0's help phones and
+parking places; changes.py says what changed and when the clock
 changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
 """
 
 from sgv.public import documents, rows
+from sgv.public.amenities import Amenities, Parking
 from sgv.public.changes import (
     changed_charge_points,
     changed_installations,
@@ -35,6 +37,8 @@ from sgv.public.view import (
 )
 
 __all__ = [
+    "Amenities",
+    "Parking",
     "ChargePoint",
     "ConnectorDetails",
     "Rate",

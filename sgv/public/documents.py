@@ -79,6 +79,7 @@ CONNECTOR = obj(
     ("standard", string("c.standard")),
     ("power_kw", number("c.power_kw")),
     ("price", "k.price"),
+    ("plug_and_charge", "c.plug_and_charge::text"),
 )
 CHARGE_POINT = obj(
     ("evse_ref", string("cp.evse_ref")),
@@ -100,6 +101,25 @@ GEOMETRY = obj(
 )
 
 
+# What OCPI 2.3.0 adds (sgv/public/amenities.py): the CTEs `phones` and `parking` below.
+PLACE = obj(
+    ("vehicle_types", "to_json(pp.vehicle_types)::text"),
+    ("reservation_required", "pp.reservation_required::text"),
+    ("max_vehicle_weight_kg", number("pp.max_vehicle_weight")),
+    ("max_vehicle_height_cm", number("pp.max_vehicle_height")),
+    ("max_vehicle_length_cm", number("pp.max_vehicle_length")),
+    ("drive_through", "pp.drive_through::text"),
+)
+AMENITIES = (
+    ("help_phones", "COALESCE(phones.list, '[]')"),
+    ("plug_and_charge", "COALESCE(points.plug_and_charge, false)::text"),
+    ("suitable_for_trucks", "COALESCE(parking.trucks, false)::text"),
+    ("suitable_for_vans", "COALESCE(parking.vans, false)::text"),
+    ("parking_reservation_required", "COALESCE(parking.reservation, false)::text"),
+    ("parking_places", "COALESCE(parking.places, '[]')"),
+)
+
+
 def site(*coordinates: tuple[str, str]) -> str:
     """Return SQL for an installation's JSON text, with `coordinates` after its address."""
     return obj(
@@ -114,7 +134,24 @@ def site(*coordinates: tuple[str, str]) -> str:
         ("has_live_data", "COALESCE(points.has_live, false)::text"),
         ("price_from", number("points.price_from")),
         ("charge_points", "COALESCE(points.charge_points, '[]')"),
+        *AMENITIES,
     )
+
+
+# Per installation, from the 2.3.0 views: `phones` (its help phones, first seen first, as
+# a JSON list and as installations.csv's |-separated text) and `parking` (the flags and
+# places). sgv/public/rows.py joins them too.
+AMENITY_CTES = f"""phones AS (
+    SELECT installation_id, {array("to_json(help_phone)::text", "seen")} AS list,
+           string_agg(help_phone, '|' ORDER BY seen) AS text
+    FROM (SELECT installation_id, help_phone, min(location_pk) AS seen FROM public_locations
+          WHERE help_phone IS NOT NULL GROUP BY installation_id, help_phone) h
+    GROUP BY installation_id),
+parking AS (
+    SELECT installation_id, bool_or(trucks) AS trucks, bool_or(vans) AS vans,
+           bool_and(reservation_required) AS reservation,
+           {array(PLACE, "pp.location_pk, pp.position")} AS places
+    FROM public_parking pp GROUP BY installation_id)"""
 
 
 # One statement: a single sort of one row per connector (or charge point without one),
@@ -129,17 +166,22 @@ WITH price AS MATERIALIZED (
     FROM jsonb_each(CAST(:prices AS jsonb))),
 point AS (
     SELECT cp.installation_id::text AS installation_id, cp.id, {CHARGE_POINT} AS doc,
-           c.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest
+           c.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest,
+           bool_or(c.plug_and_charge) AS plug_and_charge
     FROM charge_points cp {{selected}}
     LEFT JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
     LEFT JOIN price k ON k.key = {KEY}
     GROUP BY cp.installation_id::text, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at),
 points AS (
     SELECT installation_id, {array("doc", "id")} AS charge_points,
-           bool_or(has_live) AS has_live, min(cheapest) AS price_from
-    FROM point GROUP BY installation_id)
+           bool_or(has_live) AS has_live, min(cheapest) AS price_from,
+           bool_or(plug_and_charge) AS plug_and_charge
+    FROM point GROUP BY installation_id),
+{AMENITY_CTES}
 SELECT {{document}}
 FROM installations i LEFT JOIN points ON points.installation_id = i.id
+LEFT JOIN phones ON phones.installation_id = i.id
+LEFT JOIN parking ON parking.installation_id = i.id
 LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
 WHERE {{where}} ORDER BY i.id
 """
@@ -165,9 +207,10 @@ def documents(
     at: datetime,
     geo: bool = False,
     batch: int = 500,
+    trucks: bool = False,
 ) -> Iterator[bytes]:
     """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id."""
-    where, params = selection(ids, bbox, operator)
+    where, params = selection(ids, bbox, operator, trucks)
     filtered = bool(params)  # each filter of selection() binds parameters
     prepare()
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from sgv.extensions import db
 from sgv.public.prices import Pricer
-from sgv.public.rules import published
+from sgv.public.rules import published, selection
 
 # Every kind of public connector that may carry a price: what prices.Pricer depends on.
 # Read from the candidates (rules.py), a superset of the public EVSEs: only priced here.
@@ -30,7 +30,7 @@ JOIN installations i ON i.id = v.installation_id
 WHERE i.retired_at IS NULL AND k.tariff_ids <> '{}'
 """
 # One row per public charge point with its cheapest priced connector, then per site; only
-# installations still in the register (a retired one is not public: selection()). The
+# installations selection() selects (a retired one is not public; `trucks` filters). The
 # prices join on their columns (a connector without power: -1, never a pushed power).
 SUMMARY = """
 WITH price AS MATERIALIZED (
@@ -48,7 +48,7 @@ SELECT p.installation_id AS id,
        count(*)::int AS live,
        count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS unknown,
        min(p.cheapest) AS price_from
-FROM point p JOIN installations i ON i.id = p.installation_id AND i.retired_at IS NULL
+FROM point p JOIN installations i ON i.id = p.installation_id AND {where}
 GROUP BY p.installation_id
 """
 
@@ -79,13 +79,15 @@ def energy_prices(at: datetime) -> list[dict]:
 
 
 @published(dict)
-def live_index(at: datetime | None = None) -> dict[str, dict]:
-    """Return, per installation with live data, its availability and price from, for the map.
+def live_index(at: datetime | None = None, *, trucks: bool = False) -> dict[str, dict]:
+    """Return, per installation with live data, its availability and price from, for the map
+    (`trucks`: only sites with parking suitable for trucks, OCPI 2.3.0).
 
     Changes with every push (the dynamic data version) and as prices change with time.
     """
-    prices = Jsonb(energy_prices(at or datetime.now(UTC)))
-    rows = db.session.execute(text(SUMMARY), {"prices": prices})
+    where, params = selection(None, None, None, trucks)
+    params["prices"] = Jsonb(energy_prices(at or datetime.now(UTC)))
+    rows = db.session.execute(text(SUMMARY.replace("{where}", where)), params)
     return {
         row.id: {
             "available": row.available,

@@ -18,6 +18,7 @@ from sgv.extensions import db
 from sgv.ocpi.schemas.bounds import within
 from sgv.ocpi.schemas.currencies import ISO_4217
 from sgv.public.tariffs import Price, current_price, is_valid, to_decimal
+from sgv.public.taxes import ex_vat
 
 
 def _preference(tariff: dict) -> int:
@@ -75,16 +76,17 @@ def cheapest(prices: Iterable[Price | None]) -> Price | None:
 
 
 def tariffs_of(party_fks: Iterable[int]) -> dict[int, dict[str, dict]]:
-    """Return these CPOs' tariffs as pushed, by CPO and lower-case tariff id."""
+    """Return these CPOs' tariffs as pushed (2.3.0: in ex-VAT terms), by CPO and tariff id."""
     rows = db.session.execute(
         text(
-            "SELECT party_fk, lower(tariff_id) AS key, data FROM tariffs WHERE party_fk = ANY(:ids)"
+            "SELECT party_fk, lower(tariff_id) AS key, data, tax_included FROM tariffs"
+            " WHERE party_fk = ANY(:ids)"
         ),
         {"ids": list(party_fks)},
     )
     found: dict[int, dict[str, dict]] = defaultdict(dict)
-    for row in rows:
-        found[row.party_fk][row.key] = row.data
+    for row in rows:  # a 2.3.0 tariff in 2.2.1 terms: prices ex VAT (sgv/public/taxes.py)
+        found[row.party_fk][row.key] = ex_vat(row.data, row.tax_included)
     return found
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sgv.core.times import utc_sql, utc_text
 from sgv.extensions import db
 from sgv.public.documents import (
+    AMENITY_CTES,
     CONNECTOR,
     KEY,
     KINDS,
@@ -90,6 +91,11 @@ def decimal_cell(sql: str) -> str:
     return f"COALESCE(trim_scale({sql})::text, '')"
 
 
+def flag_cell(sql: str) -> str:
+    """SQL: a yes/no cell as csv.flag() writes it, null as false."""
+    return f"CASE WHEN {sql} THEN 'true' ELSE 'false' END"
+
+
 def time_cell(sql: str) -> str:
     """SQL: a timestamp as utc_text() writes it, empty for null."""
     return f"COALESCE({utc_sql(sql)}, '')"
@@ -113,6 +119,12 @@ LINE = " || ',' || ".join(
         text_cell("live.status"),
         time_cell("live.status_at"),
         "COALESCE(live.price, ',,,,,,,,')",
+        # OCPI 2.3.0, at the end (sgv/opendata/csv.py): help phones, parking, Plug & Charge
+        text_cell("phones.text"),
+        flag_cell("parking.trucks"),
+        flag_cell("parking.vans"),
+        flag_cell("parking.reservation"),
+        flag_cell("live.plug_and_charge"),
     ]
 )
 # Per public charge point: its EVSE and the cells of its cheapest priced connector
@@ -126,13 +138,17 @@ WITH price AS MATERIALIZED (
 live AS (
     SELECT c.charge_point_id, c.evse_id, c.status, c.status_at,
            (array_agg(k.cells ORDER BY k.energy IS NULL, k.energy, c.position)
-               FILTER (WHERE k.cells IS NOT NULL))[1] AS price
+               FILTER (WHERE k.cells IS NOT NULL))[1] AS price,
+           bool_or(c.plug_and_charge) AS plug_and_charge
     FROM public_connectors c LEFT JOIN price k ON k.key = {KEY}
     WHERE true {{pushed}}
-    GROUP BY c.charge_point_id, c.evse_pk, c.evse_id, c.status, c.status_at)
+    GROUP BY c.charge_point_id, c.evse_pk, c.evse_id, c.status, c.status_at),
+{AMENITY_CTES}
 SELECT {LINE} || E'\\r\\n'
 FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
 LEFT JOIN live ON live.charge_point_id = cp.id
+LEFT JOIN phones ON phones.installation_id = i.id
+LEFT JOIN parking ON parking.installation_id = i.id
 LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
 WHERE {{where}} ORDER BY i.id, cp.id
 """
@@ -193,9 +209,10 @@ def csv_lines(
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
     at: datetime,
+    trucks: bool = False,
 ) -> Iterator[bytes]:
     """Yield installations.csv's line of every selected RIPREE charge point, CRLF-ended."""
-    where, params = selection(ids, bbox, operator)
+    where, params = selection(ids, bbox, operator, trucks)
     sql = _statement(CSV, where, params)
     prepare()
     params["prices"] = Jsonb(price_cells(where, params, at))

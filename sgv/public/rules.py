@@ -17,7 +17,10 @@ selects from them:
   until a newer status arrives. Select its rows by `charge_point_id` or
   `installation_id`: PostgreSQL pushes only those conditions into it (DISTINCT ON);
 * `public_connectors` — each public EVSE with each of its connectors and their power in
-  kW (an EVSE without connectors: one row, its connector columns null).
+  kW (an EVSE without connectors: one row, its connector columns null), and whether it
+  offers Plug & Charge (migration 0008);
+* `public_locations`, `public_parking` — OCPI 2.3.0's help phone and parking places of
+  the locations whose CPO data is public (migration 0008).
 
 Every RIPREE installation that is not retired is public whatever its CPO's state
 (`selection()`), and a staging instance publishes nothing (`published`).
@@ -70,9 +73,38 @@ public_connectors = sa.Table(
     sa.Column("standard", sa.String(32)),
     sa.Column("tariff_ids", ARRAY(sa.String(39))),
     sa.Column("power_kw", sa.Numeric),
+    sa.Column("plug_and_charge", sa.Boolean),  # migration 0008: an ISO 15118 capability
 )
 
 public_parties = sa.Table("public_parties", views, sa.Column("id", sa.Integer))
+
+# OCPI 2.3.0 (migration 0008): the locations whose CPO data is public (live CPO,
+# published, matched, a public EVSE at their installation), and their parking places.
+public_locations = sa.Table(
+    "public_locations",
+    views,
+    sa.Column("location_pk", sa.Integer),
+    sa.Column("installation_id", sa.String(64)),
+    sa.Column("party_fk", sa.Integer),
+    sa.Column("help_phone", sa.String(25)),
+)
+public_parking = sa.Table(
+    "public_parking",
+    views,
+    sa.Column("installation_id", sa.String(64)),
+    sa.Column("location_pk", sa.Integer),
+    sa.Column("parking_id", sa.String(39)),
+    sa.Column("position", sa.Integer),
+    sa.Column("vehicle_types", ARRAY(sa.String(32))),
+    sa.Column("trucks", sa.Boolean),
+    sa.Column("vans", sa.Boolean),
+    sa.Column("reservation_required", sa.Boolean),
+    sa.Column("restricted_to_type", sa.Boolean),
+    sa.Column("max_vehicle_weight", sa.Numeric),
+    sa.Column("max_vehicle_height", sa.Numeric),
+    sa.Column("max_vehicle_length", sa.Numeric),
+    sa.Column("drive_through", sa.Boolean),
+)
 
 
 def public_time_zone(location_zone: sa.ColumnElement, site: sa.ColumnElement) -> sa.Function:
@@ -118,9 +150,19 @@ def selection(
     ids: Iterable[str] | None,
     bbox: tuple[float, float, float, float] | None,
     operator: str | None,
+    trucks: bool = False,
 ) -> tuple[str, dict]:
-    """Return the condition on installations `i` (and its parameters) these filters select."""
+    """Return the condition on installations `i` (and its parameters) these filters select.
+
+    `trucks`: only sites with a public parking place suitable for trucks (OCPI 2.3.0).
+    """
     where, params = ["i.retired_at IS NULL"], {}
+    if trucks:
+        where.append(
+            "EXISTS (SELECT 1 FROM public_parking pp"
+            " WHERE pp.installation_id = i.id AND pp.trucks = :trucks)"
+        )
+        params["trucks"] = True
     if ids is not None:
         where.append("i.id = ANY(:ids)")
         params["ids"] = list(ids)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sgv.extensions import db
+from sgv.public.amenities import NONE, Amenities, amenities
 from sgv.public.prices import Pricer, price_from
 from sgv.public.rules import public_connectors, public_evse_candidates, published, selection
 from sgv.public.tariffs import Price
@@ -39,6 +40,7 @@ class LiveConnector:
     standard: str
     power_kw: Decimal | None
     price: Price | None
+    plug_and_charge: bool = False  # OCPI 2.3.0 ISO 15118 Plug & Charge
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,13 @@ class Installation:
     access: str
     updated_at: datetime
     charge_points: list[ChargePoint] = field(default_factory=list)
+    amenities: Amenities = NONE  # OCPI 2.3.0: help phones, parking places
+
+    @property
+    def plug_and_charge(self) -> bool:
+        """Say whether a live connector of the site offers Plug & Charge."""
+        live = (cp.live for cp in self.charge_points if cp.live)
+        return any(c.plug_and_charge for status in live for c in status.connectors)
 
     @property
     def has_live_data(self) -> bool:
@@ -121,10 +130,11 @@ def installations(
     operator: str | None = None,
     at: datetime | None = None,
     batch: int = 2000,
+    trucks: bool = False,
 ) -> Iterator[Installation]:
     """Yield public installations ordered by id, streamed in batches (memory stays flat)."""
     at = at or datetime.now(UTC)
-    where, params = selection(ids, bbox, operator)
+    where, params = selection(ids, bbox, operator, trucks)
     query = text(f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {where} ORDER BY i.id")
     result = db.session.execute(query.execution_options(yield_per=batch), params)
     try:
@@ -156,6 +166,8 @@ def _with_charge_points(sites: list[Installation], at: datetime) -> list[Install
         points[row.id] = point
     for charge_point_id, live in live_statuses(list(points), at).items():
         points[charge_point_id].live = live
+    for site_id, found in amenities(by_id).items():
+        by_id[site_id].amenities = found
     return sites
 
 
@@ -181,7 +193,9 @@ def live_statuses(charge_point_ids: list[int], at: datetime) -> dict[int, LiveSt
         if row.connector_pk is not None:  # None: an EVSE without connectors
             price = pricer.price(row.party_fk, row.tariff_ids, row.time_zone, row.power_kw)
             live.connectors.append(
-                LiveConnector(row.connector_id, row.standard, row.power_kw, price)
+                LiveConnector(
+                    row.connector_id, row.standard, row.power_kw, price, row.plug_and_charge
+                )
             )
     return found
 

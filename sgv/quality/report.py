@@ -119,6 +119,8 @@ def tariffs_without_vat(party: Party) -> list[str]:
     """Name the tariffs with a price whose VAT is unknown (SPEC §3: flagged; all of 2.1.1)."""
     flagged = []
     for tariff in db.session.scalars(db.select(Tariff).where(Tariff.party_fk == party.id)):
+        if tariff.tax_included is not None:  # OCPI 2.3.0: an absent vat means 0 %, known
+            continue
         components = [
             c
             for element in tariff.data.get("elements") or []

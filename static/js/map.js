@@ -204,6 +204,7 @@
       operator: f.operator.value || null,
       available: f.available.checked,
       max_price: isNaN(max) ? null : max,
+      trucks: f.trucks ? f.trucks.checked : false, // static/js/map-trucks.js
     };
   }
 
@@ -213,6 +214,7 @@
     return function (i) {
       if (f.connector && (bit < 0 || !hasBit(s.connector[i], bit))) return false;
       if (f.min_kw && s.kw[i] < f.min_kw) return false;
+      if (f.trucks && !(app.trucks && app.trucks.has(i))) return false;
       if (wanted && s.operators[s.operator[i]][0].toUpperCase() !== wanted) return false;
       if (f.available || f.max_price !== null) {
         var live = app.live.get(i);
@@ -232,7 +234,7 @@
     app.shown = shown;
     app.cluster.clearLayers();
     app.cluster.addLayers(shown.map(function (i) { return app.markers[i]; }));
-    var active = ["connector", "min_kw", "operator", "available", "max_price"].filter(function (k) {
+    var active = ["connector", "min_kw", "operator", "available", "max_price", "trucks"].filter(function (k) {
       return f[k] !== null && f[k] !== false;
     }).length;
     app.filterCount.textContent = active ? "(" + active + ")" : "";
@@ -253,6 +255,7 @@
     if (f.min_kw) params.set("min_kw", String(f.min_kw));
     if (f.operator) params.set("operator", f.operator);
     if (f.available) params.set("available", "1");
+    if (f.trucks) params.set("trucks", "1");
     if (f.max_price !== null && f.max_price !== undefined) params.set("max_price", String(f.max_price));
     params.set("lang", app.lang);
     history.replaceState(null, "", location.pathname + "?" + params.toString());
@@ -377,6 +380,7 @@
     window.sgvTimings = {};
     if (!settings.view) map.fitBounds(SPAIN, { animate: false });
     sgvMap.initUI(app, S);
+    if (window.sgvTrucks) window.sgvTrucks(app);
 
     var live = getJSON(settings.urls.live);
     getJSON(settings.urls.sites).then(function (doc) {

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from sgv.core.refusals import Kind
+from sgv.ocpi import since_2_2
 from sgv.ocpi.client.guard import AddressRefused
 from sgv.ocpi.client.transport import Outbound
 from sgv.ocpi.envelope import REFUSALS
@@ -94,7 +95,7 @@ def routing_headers(
     version: str, our_party: tuple[str, str], their_party: tuple[str, str] | None
 ) -> dict[str, str]:
     """Return the OCPI-from/to headers for a module call (2.2 and later only)."""
-    if not version.startswith("2.2"):
+    if not since_2_2(version):
         return {}
     headers = {"OCPI-from-country-code": our_party[0], "OCPI-from-party-id": our_party[1]}
     if their_party:

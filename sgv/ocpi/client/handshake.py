@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from sgv.core.refusals import Kind
-from sgv.ocpi import MODULES, VERSIONS
+from sgv.ocpi import MODULES, VERSIONS, since_2_2
 from sgv.ocpi.client.calls import CpoError, CpoUnreachable, call, default_encoding, new_id
 from sgv.ocpi.client.guard import Allowance
 from sgv.ocpi.client.transport import Outbound
@@ -89,7 +89,7 @@ def read_endpoints(data: Any, url: str, version: str) -> dict[str, dict[str, str
         identifier, address, role = entry.get("identifier"), entry.get("url"), entry.get("role")
         if not isinstance(identifier, str) or not isinstance(address, str) or not address:
             continue
-        if not version.startswith("2.2") or not isinstance(role, str) or not role:
+        if not since_2_2(version) or not isinstance(role, str) or not role:
             role = DEFAULT_ROLE
         roles = endpoints.setdefault(identifier.strip().lower(), {})
         roles.setdefault(role.strip().upper(), urljoin(url, address.strip()))

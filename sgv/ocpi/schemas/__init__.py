@@ -2,7 +2,8 @@
 
 Invalid input raises marshmallow.ValidationError whose messages are keyed by dotted
 field path ("evses.0.status"); describe() turns one into the sentence an OCPI
-status_message carries. 2.1.1 is expressed as differences from 2.2.1 (v211.py).
+status_message carries. 2.1.1 and 2.3.0 are expressed as differences from 2.2.1
+(v211.py, v230.py).
 """
 
 from functools import cache
@@ -11,7 +12,7 @@ from typing import Any, NamedTuple
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.exceptions import SCHEMA
 
-from sgv.ocpi.schemas import v211, v221
+from sgv.ocpi.schemas import v211, v221, v230
 from sgv.ocpi.schemas.values import Lenient
 
 __all__ = [
@@ -33,6 +34,13 @@ class LoadResult(NamedTuple):
 
 
 SCHEMAS: dict[str, dict[str, Schema]] = {
+    "2.3.0": {
+        "location": v230.Location(),
+        "evse": v230.Evse(),
+        "connector": v230.Connector(),
+        "tariff": v230.Tariff(),
+        "credentials": v230.Credentials(),
+    },
     "2.2.1": {
         "location": v221.Location(),
         "evse": v221.Evse(),
@@ -113,7 +121,8 @@ def _load(version: str, kind: str, body: Any, partial: bool) -> LoadResult:
         raise ValidationError(errors)
     # A PATCH merges connectors by id ([] changes none): only a full object can lack them.
     empty = [] if partial else _empty_evses(kind, data)
-    return LoadResult(data, _warnings(schema, data) + empty)
+    extra = v230.warnings(kind, body) if version == "2.3.0" else []
+    return LoadResult(data, _warnings(schema, data) + extra + empty)
 
 
 @cache

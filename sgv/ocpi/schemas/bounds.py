@@ -43,6 +43,20 @@ BOUNDS = {
     "percentage": bound(0, 100, "%", "energy_sources.percentage"),
     "impact": bound(0, 1_000_000, "g/kWh", "environ_impact.amount"),
     "pixels": bound(0, 99_999, "px", "images.width, height"),
+    # OCPI 2.3.0 (v230.py): parking places and the tariff's pre-authorisation
+    "vehicle_weight": bound(0, 100_000, "kg", "parking_places.max_vehicle_weight"),
+    "vehicle_size": bound(
+        0,
+        10_000,
+        "cm",
+        "parking_places.max_vehicle_height, max_vehicle_length, max_vehicle_width, "
+        "parking_space_length, parking_space_width",
+    ),
+    "time_limit": bound(0, 527_040, "min (366 days)", "parking_places.time_limit"),
+    "preauthorize": bound(0, 10_000, "currency per session", "preauthorize_amount"),
+    "price_limit": bound(
+        0, 10_000, "currency per session", "min_price, max_price (before_taxes, after_taxes)"
+    ),
 }
 # A connector's power in kW shown publicly: the power bound (max_electric_power, or
 # volts × amps × phases of a stored row) beyond which a stored value is not believed.

@@ -120,3 +120,26 @@ TARIFF_DIMENSIONS = frozenset({"ENERGY", "FLAT", "PARKING_TIME", "TIME"})
 DAYS = frozenset({"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"})
 RESERVATIONS = frozenset({"RESERVATION", "RESERVATION_EXPIRES"})
 ROLES = frozenset({"CPO", "EMSP", "HUB", "NAP", "NSP", "OTHER", "SCSP"})
+
+# --- OCPI 2.3.0 additions (v230.py): parking, connector capabilities, taxes ------------
+# ParkingRestriction gained values in 2.3.0: known there, unknown (a warning) in 2.2.1.
+PARKING_RESTRICTIONS_230 = PARKING_RESTRICTIONS | {"EMPLOYEES", "TAXIS", "TENANTS"}
+VEHICLE_TYPES = frozenset(
+    {
+        "MOTORCYCLE",
+        "PERSONAL_VEHICLE",
+        "PERSONAL_VEHICLE_WITH_TRAILER",
+        "VAN",
+        "SEMI_TRACTOR",
+        "RIGID",
+        "TRUCK_WITH_TRAILER",
+        "BUS",
+        "DISABLED",
+    }
+)
+PARKING_DIRECTIONS = frozenset({"PARALLEL", "PERPENDICULAR", "ANGLE"})
+EVSE_POSITIONS = frozenset({"LEFT", "RIGHT", "CENTER"})
+PLUG_AND_CHARGE = frozenset({"ISO_15118_2_PLUG_AND_CHARGE", "ISO_15118_20_PLUG_AND_CHARGE"})
+CONNECTOR_CAPABILITIES = PLUG_AND_CHARGE
+TAX_INCLUDED = ("YES", "NO", "N/A")  # strict: it decides what every price means
+ROLES_230 = ROLES - {"HUB"}  # 2.3.0 reports a hub's parties as roles (hub_party_id)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
 
 from sgv.ocpi.schemas.enums import (
     CAPABILITIES,
@@ -44,10 +44,13 @@ from sgv.ocpi.schemas.values import (
 
 
 class Wire(Schema):
-    """An OCPI object: unknown fields are kept (OCPI 2.3.0 forbids refusing them)."""
+    """An OCPI object: unknown fields are accepted (OCPI 2.3.0 forbids refusing them) and
+    kept in the raw object SGV stores, but left out of the loaded data, so a field a
+    later version defines (2.3.0's help_phone, tax_included …) means nothing in an older
+    version's push (v230.py)."""
 
     class Meta:
-        unknown = INCLUDE
+        unknown = EXCLUDE
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         """Let optional fields be null: in a PATCH an explicit null clears the field."""
