@@ -3,7 +3,8 @@
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
 view.py builds installations from them; connectors.py adds the
 OCPI static details of public connectors; changes.py says what changed and when the clock
-changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
+changes it next; documents.py renders the exports in SQL; prices.py is the one price form;
+costs.py says what a charge costs now (priced by session_cost.py and session_periods.py).
 """
 
 from sgv.public import documents
@@ -17,8 +18,10 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, connector_details
+from sgv.public.costs import ConnectorCost, session_costs
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
+from sgv.public.session_cost import AC_SESSION, DC_SESSION, Session
 from sgv.public.tariffs import Price
 from sgv.public.view import (
     ChargePoint,
@@ -35,7 +38,10 @@ from sgv.public.view import (
 )
 
 __all__ = [
+    "AC_SESSION",
+    "DC_SESSION",
     "ChargePoint",
+    "ConnectorCost",
     "ConnectorDetails",
     "Installation",
     "LiveConnector",
@@ -66,4 +72,6 @@ __all__ = [
     "publishes",
     "repriced_charge_points",
     "retired_installations",
+    "Session",
+    "session_costs",
 ]
