@@ -311,3 +311,14 @@ def test_more_kwh_never_costs_less_with_an_energy_only_tariff(elements, limit, w
     # another VAT rate: only without a limit is incl. VAT monotonic too.
     if not limit and few.incl_vat is not None and many.incl_vat is not None:
         assert few.incl_vat <= many.incl_vat
+
+
+def test_a_tariff_past_the_caps_has_no_cost_rather_than_slowing_the_server(monkeypatch):
+    element = {"price_components": [{"type": "ENERGY", "price": 0.3, "step_size": 1}]}
+    assert cost({"currency": "EUR", "elements": [element] * 32}, DC_SESSION) is not None
+    assert cost({"currency": "EUR", "elements": [element] * 33}, DC_SESSION) is None
+    # 32 elements cut a day at most ~300 times; the period cap is a second fence.
+    hourly = {"currency": "EUR", "elements": [element]}
+    assert cost(hourly, session("20", 600)) is not None  # 10 h: 11 periods or so
+    monkeypatch.setattr("sgv.public.session_periods.MAX_PERIODS", 5)
+    assert cost(hourly, session("20", 600)) is None

@@ -17,6 +17,10 @@ from sgv.public.prices import choose_tariff, publishable, tariffs_of
 from sgv.public.rules import published
 from sgv.public.session_cost import Cost, Session, session_cost, typical_session
 
+# Distinct (tariff, zone, voltage, session) a request prices at most: one costs up to tens
+# of milliseconds with a hostile tariff (docs/security.md); a real site needs two or three.
+MAX_PRICED = 8
+
 
 @dataclass(frozen=True)
 class ConnectorCost:
@@ -50,7 +54,8 @@ def session_costs(
     at: datetime | None = None,
 ) -> list[ConnectorCost]:
     """Return the cost of a session starting now at each public connector with a priced
-    tariff; `kwh` or `minutes` left out take the connector's default (AC or DC)."""
+    tariff; `kwh` or `minutes` left out take the connector's default (AC or DC). Past
+    MAX_PRICED distinct tariffs, zones, voltages and sessions, connectors get no cost."""
     at = at or datetime.now(UTC)
     rows = db.session.execute(CONNECTORS, {"id": installation_id}).all()
     known = tariffs_of({row.party_fk for row in rows})
@@ -61,7 +66,7 @@ def session_costs(
             typical.kwh if kwh is None else kwh, typical.minutes if minutes is None else minutes
         )
         key = (row.party_fk, tuple(row.tariff_ids or ()), row.time_zone, row.max_voltage, session)
-        if key not in memo:  # the connectors of a site mostly share one tariff
+        if key not in memo and len(memo) < MAX_PRICED:  # connectors mostly share a tariff
             mine = known.get(row.party_fk, {})
             tariffs = [mine[t.lower()] for t in key[1] if t.lower() in mine]
             tariff = choose_tariff(tariffs, at=at)
@@ -75,7 +80,7 @@ def session_costs(
                     volts=row.max_voltage,
                     ocpi_version=row.version,
                 )
-        if memo[key] is not None:
+        if memo.get(key) is not None:
             found.append(
                 ConnectorCost(row.evse_ref, row.standard, row.power_kw, session, memo[key])
             )

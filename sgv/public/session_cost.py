@@ -39,7 +39,7 @@ from sgv.ocpi.schemas.bounds import INT4, within
 from sgv.public.session_periods import MAX_PERIODS, Rule, State, periods, rule
 from sgv.public.tariffs import to_decimal, zone
 
-MAX_ELEMENTS = 100
+MAX_ELEMENTS = 32  # real tariffs have a handful; bounds the work (docs/security.md)
 CENT = Decimal("0.01")
 HOUR = 3600
 DC_STANDARDS = frozenset(

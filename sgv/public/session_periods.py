@@ -141,9 +141,9 @@ def _cuts(
     while hour < at + timedelta(seconds=end):
         local = hour.astimezone(tz)
         now = local.hour * 60 + local.minute
-        for edge in minutes | {now}:
-            offset = _seconds(hour - at) + (edge - now) % DAY * 60
-            if 0 < offset < end and (edge - now) % DAY < 60:
+        base = _seconds(hour - at)
+        for later in {(edge - now) % DAY for edge in minutes} | {0}:
+            if later < 60 and 0 < (offset := base + later * 60) < end:
                 cuts.add(offset)
         hour += timedelta(hours=1)
         if len(cuts) > MAX_PERIODS + 1:
@@ -159,7 +159,10 @@ def periods(
     `at` is its start (naive: UTC). None when there would be more than MAX_PERIODS.
     """
     at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-    cuts = sorted(_cuts(rules, kwh, charging, end, at, tz))
+    # To the millisecond: exact enough, and sums of periods keep small denominators.
+    cuts = sorted(
+        {Fraction(round(cut * 1000), 1000) for cut in _cuts(rules, kwh, charging, end, at, tz)}
+    )
     if len(cuts) > MAX_PERIODS + 1:
         return None
     states = []
