@@ -68,6 +68,7 @@ def test_a_bad_session_is_a_400_naming_the_parameter(site, client, query, field)
 
 
 def test_an_unknown_installation_has_no_cost(site, client):
+    assert client.get(COST).status_code == 200
     assert client.get("/map/installations/NOPE/cost.json").status_code == 404
 
 
@@ -90,6 +91,7 @@ def test_a_bad_session_on_the_page_says_why_and_shows_the_defaults(site, client)
 
 @pytest.mark.parametrize("how", ["revoke", "staging"])
 def test_a_hidden_cpo_shows_no_cost(site, app, client, how):
+    assert len(lines(client)) == 2 and "Una recarga de" in client.get("/installations/INST1").text
     if how == "staging":
         app.config["ENVIRONMENT"] = "staging"
     else:

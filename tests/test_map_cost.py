@@ -65,7 +65,10 @@ def test_a_bad_session_says_why_and_keeps_the_last_figures(open_map):  # noqa: F
 
 
 def test_a_revoked_cpo_shows_no_cost(open_map):  # noqa: F811
-    page = open_map("?lat=41.3874&lon=2.1686&z=18")
+    page = open_map(PLAZA_MAYOR)
+    open_plaza_mayor(page)  # a live CPO's site shows one
+    page.goto(page.url.split("?")[0] + "?lat=41.3874&lon=2.1686&z=18")
+    page.wait_for_selector("html[data-sgv-ready][data-sgv-live]")
     page.click(".sgv-marker")
     expect(page.locator("#sgv-panel-title")).to_have_text("Revocada")
     expect(page.locator("#sgv-panel .note")).to_contain_text("no ofrece ahora datos")
