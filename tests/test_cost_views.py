@@ -53,6 +53,8 @@ def test_the_driver_sets_the_session_and_every_connector_follows(site, client):
         (12.5, 25),
         (12.5, 30),
     ]
+    # The form keeps the kWh asked and the site's (DC) default minutes.
+    assert client.get(COST + "?kwh=12.5").json["form"] == {"kwh": "12.5", "minutes": "25"}
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def _line(found: public.ConnectorCost, lang: str) -> dict:
 def document(installation_id: str, kwh: Decimal | None, minutes: int | None, lang: str) -> dict:
     """Return the costs of one installation for the panel or the page, with its strings."""
     found = public.session_costs(installation_id, kwh, minutes)
-    dc = any(c.session == public.DC_SESSION for c in found)
+    dc = any(c.typical == public.DC_SESSION for c in found)
     default = public.DC_SESSION if dc else public.AC_SESSION
     return {
         "kwh": kwh,

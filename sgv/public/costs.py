@@ -31,6 +31,7 @@ class ConnectorCost:
     power_kw: Decimal | None
     session: Session
     cost: Cost
+    typical: Session  # the connector's default session (AC or DC)
 
 
 CONNECTORS = text("""
@@ -82,6 +83,6 @@ def session_costs(
                 )
         if memo.get(key) is not None:
             found.append(
-                ConnectorCost(row.evse_ref, row.standard, row.power_kw, session, memo[key])
+                ConnectorCost(row.evse_ref, row.standard, row.power_kw, session, memo[key], typical)
             )
     return found
