@@ -66,9 +66,8 @@ class SiteLayer(JSCSSMixin):
         self._name = "SiteLayer"
         self.cluster = cluster
         self.settings = settings
-        self.default_js = [
-            (name, static_url(f"js/{name}.js")) for name in ("map", "map-ui", "map-trucks")
-        ]
+        scripts = ("map", "map-ui", "map-trucks", "map-cost")
+        self.default_js = [(name, static_url(f"js/{name}.js")) for name in scripts]
         self.default_css = [("map_css", static_url("css/map.css"))]
 
 

@@ -26,6 +26,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sgv import public
 from sgv.core import caching, cors
+from sgv.maps import cost as map_cost
 from sgv.maps import data as map_data
 from sgv.maps import i18n
 from sgv.maps import page as map_page
@@ -168,6 +169,7 @@ def settings(query: dict, lang: str) -> dict:
             "trucks": url_for("maps.live_json", trucks=1),
             "detail": url_for("maps.detail_json", installation_id=placeholder),
             "page": url_for("maps.installation_page", installation_id=placeholder),
+            "cost": url_for("maps.cost_json", installation_id=placeholder),
         },
         "placeholder": placeholder,
         "filters": {name: query.get(name) for name in filters},
@@ -251,6 +253,21 @@ def detail_json(installation_id: str) -> Response | tuple[Response, int]:
     return send_json(map_data.encode(detail))
 
 
+@bp.get("/map/installations/<installation_id>/cost.json")
+@cors.shared
+def cost_json(installation_id: str) -> Response | tuple[Response, int]:
+    """Send what a charge (?kwh=&minutes=, else the defaults) costs now at each connector."""
+    if site_detail(installation_id) is None:
+        return jsonify(code=404, name="Not Found", description="No such installation."), 404
+    try:
+        kwh, minutes = map_cost.session_query(request.args)
+    except ValidationError as error:
+        return jsonify(code=400, name="Bad Request", description=map_cost.problem(error)), 400
+    return send_json(
+        map_data.encode(map_cost.document(installation_id, kwh, minutes, i18n.language()))
+    )
+
+
 @bp.get("/installations/<installation_id>")
 def installation_page(installation_id: str) -> str:
     """Show one installation: register data, and live status and prices when public."""
@@ -258,4 +275,5 @@ def installation_page(installation_id: str) -> str:
     if detail is None:
         abort(404)
     lang = i18n.language()
-    return render_template("installation.html", site=detail, **page_context(lang))
+    cost = map_cost.for_page(installation_id, request.args, lang) if detail["live"] else None
+    return render_template("installation.html", site=detail, cost=cost, **page_context(lang))

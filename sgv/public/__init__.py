@@ -4,7 +4,8 @@ rules.py names the database views that hold SPEC §4's rules and the staging rul
 view.py builds installations from them; connectors.py adds the
 OCPI static details of public connectors; amenities.py OCPI 2.3.0's help phones and
 parking places; changes.py says what changed and when the clock
-changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
+changes it next; documents.py renders the exports in SQL; prices.py is the one price form;
+costs.py says what a charge costs now (priced by session_cost.py and session_periods.py).
 """
 
 from sgv.public import documents, rows
@@ -19,9 +20,11 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, Rate, connector_details, connector_rates
+from sgv.public.costs import ConnectorCost, session_costs
 from sgv.public.live import live_index
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
+from sgv.public.session_cost import AC_SESSION, DC_SESSION, Session
 from sgv.public.tariffs import Price
 from sgv.public.view import (
     ChargePoint,
@@ -39,7 +42,10 @@ from sgv.public.view import (
 __all__ = [
     "Amenities",
     "Parking",
+    "AC_SESSION",
+    "DC_SESSION",
     "ChargePoint",
+    "ConnectorCost",
     "ConnectorDetails",
     "Rate",
     "Installation",
@@ -73,4 +79,6 @@ __all__ = [
     "repriced_charge_points",
     "retired_installations",
     "rows",
+    "Session",
+    "session_costs",
 ]

@@ -343,6 +343,7 @@
     body.appendChild(el("h3", { text: S.charge_points }));
     body.appendChild(el("ul", { className: "points" }, d.charge_points.map(pointItem)));
     body.appendChild(el("p", {}, [el("a", { href: page + "?lang=" + app.lang, text: S.details })]));
+    if (sgvMap.showCost) sgvMap.showCost(app, body, d); // what a charge costs: map-cost.js
   }
 
   function openPanel(i, opener, fromList) {
