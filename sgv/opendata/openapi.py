@@ -6,7 +6,8 @@ against this document, so it describes what the code does.
 
 from typing import Any
 
-from sgv.opendata.csv import COLUMNS, NEUTRALISED
+from sgv.opendata import route
+from sgv.opendata.csv import COLUMNS, NEUTRALISED, ROUTE_COLUMN
 from sgv.opendata.formats import SCHEMA_VERSION
 from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
 from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
@@ -61,6 +62,30 @@ SINCE = parameter(
     type="string",
     format="date-time",
 )
+CORRIDOR = [
+    parameter(
+        "corridor",
+        "only installations near this route, ordered along it, each with route_km: "
+        f"{route.HELP}. The line between its points is straight (great-circle edges): SGV has "
+        "no routing engine (the example: Madrid to Valencia). Simplify long tracks before "
+        "(e.g. Douglas-Peucker). A bad encoding, too long a text, fewer than 2 distinct "
+        "points or coordinates out of range are a 400 naming the problem",
+        type="string",
+        minLength=4,
+        maxLength=route.MAX_CHARS,
+        pattern="^[?-~]*[?-^]$",
+        example="_|tuFvkrUb}wD{{hS",
+    ),
+    parameter(
+        "km",
+        f"with corridor: how far from the route, in km (default {route.KM_DEFAULT:g}, more "
+        f"than 0, at most {route.KM_MAX:g}); without corridor a 400",
+        type="number",
+        exclusiveMinimum=0,
+        maximum=route.KM_MAX,
+        default=route.KM_DEFAULT,
+    ),
+]
 CONDITIONAL = [
     {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
     {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
@@ -81,7 +106,8 @@ EXPORT_HEADERS = {
 REFUSED = (
     "a bad or unknown parameter, named in the error's description: a value its schema "
     "refuses, or a bbox whose corners are swapped (minlon > maxlon or minlat > maxlat), "
-    "which the schema cannot rule out"
+    "which the schema cannot rule out; on installations.*, a corridor that does not decode "
+    "to 2 or more distinct points within range, or km without corridor"
 )
 
 
@@ -125,7 +151,8 @@ def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> di
 CSV_SCHEMA = {
     "type": "string",
     "description": "RFC 4180 CSV, UTF-8, header row, one row per RIPREE charge point. "
-    f"{NEUTRALISED} Columns: " + "; ".join(f"{name}: {meaning}" for name, meaning in COLUMNS),
+    f"{NEUTRALISED} Columns: "
+    + "; ".join(f"{name}: {meaning}" for name, meaning in [*COLUMNS, ROUTE_COLUMN]),
 }
 
 
@@ -174,16 +201,19 @@ def document(server: str = "/") -> dict:
                 "All installations",
                 "application/json",
                 ref("InstallationsExport"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
             ),
             "/opendata/installations.geojson": export(
                 "All installations as GeoJSON",
                 "application/geo+json",
                 ref("InstallationsGeoJSON"),
-                [*FILTERS, UPDATED_SINCE],
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
             ),
             "/opendata/installations.csv": export(
-                "One row per charge point", "text/csv", CSV_SCHEMA, [*FILTERS, UPDATED_SINCE]
+                "One row per charge point",
+                "text/csv",
+                CSV_SCHEMA,
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
             ),
             "/opendata/status.json": export(
                 "Status changes since a time",

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from sgv.core.times import utc_text
+from sgv.opendata import route
+from sgv.public import Corridor
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees, min ≤ max"
 TIME_HELP = "an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
@@ -50,6 +52,7 @@ class Filters:
     operator: str | None = None
     updated_since: datetime | None = None
     since: datetime | None = None
+    corridor: Corridor | None = None
 
     @property
     def is_full(self) -> bool:
@@ -58,7 +61,7 @@ class Filters:
 
     def parts(self) -> tuple[Any, ...]:
         """Return the filters as they key ETags and caches."""
-        return (self.bbox, self.operator, self.updated_since, self.since)
+        return (self.bbox, self.operator, self.updated_since, self.since, self.corridor)
 
     def echo(self) -> dict:
         """Return the filters as the export's `filters` member repeats them."""
@@ -67,6 +70,8 @@ class Filters:
             "operator": self.operator,
             "updated_since": utc_text(self.updated_since),
             "since": utc_text(self.since),
+            "corridor": route.encode(self.corridor.points) if self.corridor else None,
+            "km": self.corridor.km if self.corridor else None,
         }
 
 
@@ -129,14 +134,33 @@ class ExportArgs(Schema):
         ]
     )
     updated_since = UtcDateTime()
+    corridor = route.Polyline()
+    km = fields.Float(
+        validate=validate.Range(
+            0,
+            route.KM_MAX,
+            min_inclusive=False,
+            error=f"must be more than 0 and at most {route.KM_MAX:g}",
+        )
+    )
+
+    @post_load
+    def along(self, data: dict, **kwargs: Any) -> dict:
+        """Join `corridor` and `km` into one Corridor; `km` alone means nothing."""
+        km = data.pop("km", None)
+        if "corridor" in data:
+            data["corridor"] = Corridor(data["corridor"], route.KM_DEFAULT if km is None else km)
+        elif km is not None:
+            raise ValidationError("needs a corridor (km is the distance from its line)", "km")
+        return data
 
 
 class StatusArgs(ExportArgs):
-    """Parameters of status.json: `since` instead of `updated_since`."""
+    """Parameters of status.json: `since` instead of `updated_since`, no corridor."""
 
     class Meta:
         unknown = RAISE
-        exclude = ("updated_since",)
+        exclude = ("updated_since", "corridor", "km")
 
     since = UtcDateTime()
 

@@ -41,7 +41,13 @@ def selected(filters: Filters, at: datetime) -> dict:
     ids = None
     if filters.updated_since is not None:
         ids = public.changed_installations(reach_back(filters.updated_since, at), at)
-    return {"ids": ids, "bbox": filters.bbox, "operator": filters.operator, "at": at}
+    return {
+        "ids": ids,
+        "bbox": filters.bbox,
+        "operator": filters.operator,
+        "corridor": filters.corridor,
+        "at": at,
+    }
 
 
 def retired(filters: Filters, at: datetime) -> list[str]:
@@ -97,7 +103,7 @@ def installations_csv() -> Response:
 
     def body(v: Version) -> Iterator[str]:
         sites = public.installations(**selected(filters, v.generated_at))
-        return opendata_csv.installations_csv(sites)
+        return opendata_csv.installations_csv(sites, along=filters.corridor is not None)
 
     return respond("installations.csv", CSV, filters, body)
 

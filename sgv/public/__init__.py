@@ -2,8 +2,9 @@
 
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
 view.py builds installations from them; connectors.py adds the
-OCPI static details of public connectors; changes.py says what changed and when the clock
-changes it next; documents.py renders the exports in SQL; prices.py is the one price form.
+OCPI static details of public connectors; corridor.py selects and orders along a route;
+changes.py says what changed and when the clock changes it next; documents.py renders
+the exports in SQL; prices.py is the one price form.
 """
 
 from sgv.public import documents
@@ -17,6 +18,7 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, connector_details
+from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.tariffs import Price
@@ -37,6 +39,7 @@ from sgv.public.view import (
 __all__ = [
     "ChargePoint",
     "ConnectorDetails",
+    "Corridor",
     "Installation",
     "LiveConnector",
     "LiveStatus",

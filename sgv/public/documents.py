@@ -21,6 +21,8 @@ from sqlalchemy import text
 
 from sgv.core.times import utc_sql
 from sgv.extensions import db
+from sgv.public import corridor as corridor_sql
+from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, price_object
 from sgv.public.rules import published, selection
 
@@ -100,8 +102,9 @@ GEOMETRY = obj(
 )
 
 
-def site(*coordinates: tuple[str, str]) -> str:
-    """Return SQL for an installation's JSON text, with `coordinates` after its address."""
+def site(*coordinates: tuple[str, str], last: tuple[tuple[str, str], ...] = ()) -> str:
+    """Return SQL for an installation's JSON text, with `coordinates` after its address and
+    the members `last` at its end."""
     return obj(
         ("id", string("i.id")),
         ("name", string("i.name")),
@@ -114,6 +117,7 @@ def site(*coordinates: tuple[str, str]) -> str:
         ("has_live_data", "COALESCE(points.has_live, false)::text"),
         ("price_from", number("points.price_from")),
         ("charge_points", "COALESCE(points.charge_points, '[]')"),
+        *last,
     )
 
 
@@ -141,19 +145,27 @@ points AS (
 SELECT {{document}}
 FROM installations i LEFT JOIN points ON points.installation_id = i.id
 LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
-WHERE {{where}} ORDER BY i.id
+WHERE {{where}} ORDER BY {{order}}
 """
 CURSORS = count()  # server-side cursor names, unique in a session
 SELECTED = "JOIN installations i ON i.id = cp.installation_id AND {where}"
 # The same selection as a condition PostgreSQL pushes into the view (rules.py).
 PUSHED = "AND c.installation_id = ANY(ARRAY(SELECT i.id FROM installations i WHERE {where}))"
-INSTALLATION = site(("coordinates", COORDINATES))
-FEATURE = obj(
-    ("type", "'\"Feature\"'"),
-    ("id", string("i.id")),
-    ("geometry", GEOMETRY),
-    ("properties", site()),
-)
+ROUTE_KM = ("route_km", number(corridor_sql.ROUTE_KM))
+
+
+def rendering(geo: bool, along: bool) -> str:
+    """Return SQL for one installation's document: a Feature if `geo`; with `route_km` if
+    `along` a corridor."""
+    extra = (ROUTE_KM,) if along else ()
+    if not geo:
+        return site(("coordinates", COORDINATES), last=extra)
+    return obj(
+        ("type", "'\"Feature\"'"),
+        ("id", string("i.id")),
+        ("geometry", GEOMETRY),
+        ("properties", site(last=extra)),
+    )
 
 
 @published()
@@ -162,11 +174,13 @@ def documents(
     ids: Iterable[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
+    corridor: Corridor | None = None,
     at: datetime,
     geo: bool = False,
     batch: int = 500,
 ) -> Iterator[bytes]:
-    """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id."""
+    """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id; along a
+    corridor, in its order and with `route_km`."""
     # For this transaction (the export's request): row estimates over these joins are
     # poor, PostgreSQL would JIT-compile for longer than the statement runs; the sorts
     # and hashes (~40 MB at 45,000 charge points) would spill to disk at 4 MB; and the
@@ -174,10 +188,11 @@ def documents(
     db.session.execute(text("SET LOCAL jit = off"))
     db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(text("SET LOCAL client_encoding = 'UTF8'"))
-    where, params = selection(ids, bbox, operator)
+    where, params = selection(ids, bbox, operator, corridor)
     filtered = bool(params)  # each filter of selection() binds parameters
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row
-    document = DOCUMENTS.replace("{document}", FEATURE if geo else INSTALLATION)
+    document = DOCUMENTS.replace("{document}", rendering(geo, corridor is not None))
+    document = document.replace("{order}", corridor_sql.ORDER if corridor else "i.id")
     sql = document.replace("{selected}", SELECTED if filtered else "")
     sql = sql.replace("{pushed}", PUSHED if filtered else "").replace("{where}", where)
     statement = text(sql).compile(dialect=db.engine.dialect)

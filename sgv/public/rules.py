@@ -32,6 +32,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from sgv.public.corridor import Corridor
+
 # Views, not tables: a MetaData of their own keeps them out of create_all, TRUNCATE and
 # the models-versus-migrations comparison; migration 0005 creates them.
 views = sa.MetaData()
@@ -118,9 +120,14 @@ def selection(
     ids: Iterable[str] | None,
     bbox: tuple[float, float, float, float] | None,
     operator: str | None,
+    corridor: Corridor | None = None,
 ) -> tuple[str, dict]:
     """Return the condition on installations `i` (and its parameters) these filters select."""
     where, params = ["i.retired_at IS NULL"], {}
+    if corridor is not None:
+        near, bound = corridor.condition()
+        where.append(near)
+        params.update(bound)
     if ids is not None:
         where.append("i.id = ANY(:ids)")
         params["ids"] = list(ids)

@@ -17,6 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sgv.extensions import db
+from sgv.public import corridor as corridor_sql
+from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, price_from
 from sgv.public.rules import public_connectors, public_evse_candidates, published, selection
 from sgv.public.tariffs import Price
@@ -87,6 +89,7 @@ class Installation:
     opening_hours: str | None
     access: str
     updated_at: datetime
+    route_km: Decimal | None = None  # along a corridor: the distance from its start
     charge_points: list[ChargePoint] = field(default_factory=list)
 
     @property
@@ -119,13 +122,21 @@ def installations(
     ids: Iterable[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
+    corridor: Corridor | None = None,
     at: datetime | None = None,
     batch: int = 2000,
 ) -> Iterator[Installation]:
-    """Yield public installations ordered by id, streamed in batches (memory stays flat)."""
+    """Yield public installations ordered by id (along a corridor: along its line),
+    streamed in batches (memory stays flat)."""
     at = at or datetime.now(UTC)
-    where, params = selection(ids, bbox, operator)
-    query = text(f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {where} ORDER BY i.id")
+    where, params = selection(ids, bbox, operator, corridor)
+    columns, order = STATIC_COLUMNS, "i.id"
+    if corridor is not None:
+        columns, order = (
+            f"{STATIC_COLUMNS}, {corridor_sql.ROUTE_KM} AS route_km",
+            corridor_sql.ORDER,
+        )
+    query = text(f"SELECT {columns} FROM installations i WHERE {where} ORDER BY {order}")
     result = db.session.execute(query.execution_options(yield_per=batch), params)
     try:
         for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
