@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from flask import Response, request
 
+from sgv.maps.route_strings import ROUTE_STRINGS
+
 LANGUAGES = ("es", "en")
 DEFAULT = "es"
 COOKIE = "lang"
@@ -127,6 +129,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "updated": ("Datos del registro actualizados el {date}", "Register data updated on {date}"),
     "not_found": ("Instalación no encontrada", "Site not found"),
 }
+
+STRINGS |= ROUTE_STRINGS  # the route planner's, kept in a file of their own
 
 STATUSES: dict[str, tuple[str, str]] = {
     "AVAILABLE": ("Libre", "Free"),
