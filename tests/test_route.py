@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sgv.extensions import db
 from sgv.opendata import route
 from sgv.registry import import_register
+from tests.ocpi_helpers import headers
 from tests.test_opendata import DEMO, SITE, conforms, go_live, run_cli
 
 MADRID, VALDEMORO, VALENCIA = (40.4168, -3.7038), (40.19398, -3.69273), (39.4699, -0.3763)
@@ -154,6 +155,74 @@ def test_a_revoked_cpos_live_data_is_absent_along_the_route(demo, app, client):
     assert {r["status"] for r in rows if r["installation_id"] == SITE} == {""}
 
 
+def sites_of(document: dict) -> list[dict]:
+    return document.get("installations") or [f["properties"] for f in document["features"]]
+
+
+def every_format(client, **args) -> list[str]:
+    """Return the ids an export selects, the same in JSON, GeoJSON and CSV (asserted)."""
+    found = [s["id"] for s in ask(client, **args)["installations"]]
+    geo = [f["id"] for f in ask(client, "installations.geojson", **args)["features"]]
+    rows = csv.DictReader(io.StringIO(ask(client, "installations.csv", **args)))
+    assert geo == found and list(dict.fromkeys(r["installation_id"] for r in rows)) == found
+    return found
+
+
+def largest_kw(site: dict) -> float:
+    return max((p["max_power_kw"] for p in site["charge_points"]), default=0)
+
+
+def test_the_maps_filters_narrow_the_corridor_in_every_format(demo, client):
+    along = ask(client, corridor=VIA, km="10")["installations"]
+    fast = every_format(client, corridor=VIA, km="10", min_kw="50")
+    assert fast == [s["id"] for s in along if largest_kw(s) >= 50] and 0 < len(fast) < len(along)
+    chademo = every_format(client, corridor=VIA, km="10", connector="CHADEMO")
+    has = [
+        s["id"] for s in along if any("CHADEMO" in p["connector_types"] for p in s["charge_points"])
+    ]
+    assert chademo == has and chademo
+    # Only the live CPO's site has live data: AVAILABLE now, 0.45 €/kWh ex VAT.
+    assert every_format(client, corridor=VIA, km="10", available="1") == [SITE]
+    assert every_format(client, corridor=VIA, km="10", available="0") == [s["id"] for s in along]
+    assert every_format(client, corridor=VIA, km="10", max_price="0.45") == [SITE]
+    assert every_format(client, corridor=VIA, km="10", max_price="0.44") == []
+    both = ask(client, corridor=VIA, km="10", min_kw="50", available="true", max_price="1")
+    assert [s["id"] for s in both["installations"]] == [SITE]
+    assert {k: both["filters"][k] for k in ("min_kw", "available", "max_price", "connector")} == {
+        "min_kw": 50,
+        "available": True,
+        "max_price": 1,
+        "connector": None,
+    }
+
+
+def test_the_maps_filters_work_without_a_corridor(demo, client):
+    everything = ask(client)["installations"]
+    fast = ask(client, min_kw="150")["installations"]
+    assert [s["id"] for s in fast] == [s["id"] for s in everything if largest_kw(s) >= 150]
+    assert [s["id"] for s in ask(client, available="1")["installations"]] == [SITE]
+
+
+def test_available_now_follows_the_pushed_status(demo, client):
+    for evse in ("U1", "U2"):
+        response = client.patch(
+            f"/api/2.2.1/locations/ES/IBD/{SITE}/{evse}",
+            json={"status": "CHARGING", "last_updated": "2025-06-02T10:00:00Z"},
+            headers=headers(demo),
+        )
+        assert response.status_code == 200
+    assert every_format(client, corridor=VIA, available="1") == []
+    assert every_format(client, corridor=VIA, max_price="0.5") == [SITE]  # priced all the same
+
+
+def test_a_revoked_cpo_is_neither_available_nor_priced_along_the_route(demo, app, client):
+    assert every_format(client, corridor=VIA, available="1", max_price="0.5") == [SITE]
+    run_cli(app, "cpo", "revoke", "ES", "IBD", "--reason", "stale data")
+    assert every_format(client, corridor=VIA, available="1") == []
+    assert every_format(client, corridor=VIA, max_price="100") == []
+    assert SITE in every_format(client, corridor=VIA, min_kw="50")  # its register data stays
+
+
 # --- refusals --------------------------------------------------------------------------
 
 
@@ -175,6 +244,11 @@ def test_a_revoked_cpos_live_data_is_absent_along_the_route(demo, app, client):
         ({"corridor": LINE, "km": "nan"}, "km", "not permitted"),
         ({"corridor": LINE, "km": "five"}, "km", "valid number"),
         ({"km": "5"}, "km", "needs a corridor"),
+        ({"corridor": LINE, "min_kw": "-1"}, "min_kw", "greater than or equal to 0"),
+        ({"min_kw": "lots"}, "min_kw", "valid number"),
+        ({"connector": "CCS; DROP"}, "connector", "OCPI connector standard"),
+        ({"available": "yes"}, "available", "valid boolean"),
+        ({"corridor": LINE, "max_price": "100.5"}, "max_price", "less than or equal to 100"),
     ],
 )
 def test_a_bad_corridor_is_a_400_naming_the_problem(app, client, args, parameter, words):
@@ -185,11 +259,12 @@ def test_a_bad_corridor_is_a_400_naming_the_problem(app, client, args, parameter
         assert f"parameter '{parameter}'" in description and words in description, description
 
 
-def test_the_status_exports_take_no_corridor(app, client):
+@pytest.mark.parametrize("parameter", ["corridor", "km", "min_kw", "available", "max_price"])
+def test_the_status_exports_take_no_corridor_nor_map_filter(app, client, parameter):
     for name in ("status.json", "datex2/status.xml"):
-        response = client.get(f"/opendata/{name}", query_string={"corridor": LINE})
+        response = client.get(f"/opendata/{name}", query_string={parameter: "1"})
         assert response.status_code == 400
-        assert "'corridor' is not accepted here" in response.get_json()["description"]
+        assert f"'{parameter}' is not accepted here" in response.get_json()["description"]
 
 
 POLYLINE_TEXT = st.text(alphabet=st.characters(min_codepoint=63, max_codepoint=126), max_size=80)

@@ -10,7 +10,7 @@ from sgv.opendata import route
 from sgv.opendata.csv import COLUMNS, NEUTRALISED, ROUTE_COLUMN
 from sgv.opendata.formats import SCHEMA_VERSION
 from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
-from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
+from sgv.opendata.params import BBOX_PATTERN, CONNECTOR_PATTERN, TEXT_PATTERN
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
 
@@ -84,6 +84,36 @@ CORRIDOR = [
         exclusiveMinimum=0,
         maximum=route.KM_MAX,
         default=route.KM_DEFAULT,
+    ),
+]
+WANTED = [  # the map's filters (SPEC §8), by the map's names
+    parameter(
+        "min_kw",
+        "only sites whose largest charge point has at least this power, kW (to 0.1 kW)",
+        type="number",
+        minimum=0,
+        maximum=5000,
+    ),
+    parameter(
+        "connector",
+        "only sites with this connector standard (as registered), e.g. IEC_62196_T2_COMBO",
+        type="string",
+        pattern=CONNECTOR_PATTERN,
+    ),
+    parameter(
+        "available",
+        "1 or true: only sites with a charge point AVAILABLE now (public live data only); "
+        "0 or false: every site",
+        type="string",
+        enum=["1", "true", "0", "false"],
+    ),
+    parameter(
+        "max_price",
+        'only sites whose "price from" (cheapest live €/kWh excl. VAT) is at most this; '
+        "sites without a live energy price are left out (SPEC §4)",
+        type="number",
+        minimum=0,
+        maximum=100,
     ),
 ]
 CONDITIONAL = [
@@ -201,19 +231,19 @@ def document(server: str = "/") -> dict:
                 "All installations",
                 "application/json",
                 ref("InstallationsExport"),
-                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR, *WANTED],
             ),
             "/opendata/installations.geojson": export(
                 "All installations as GeoJSON",
                 "application/geo+json",
                 ref("InstallationsGeoJSON"),
-                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR, *WANTED],
             ),
             "/opendata/installations.csv": export(
                 "One row per charge point",
                 "text/csv",
                 CSV_SCHEMA,
-                [*FILTERS, UPDATED_SINCE, *CORRIDOR],
+                [*FILTERS, UPDATED_SINCE, *CORRIDOR, *WANTED],
             ),
             "/opendata/status.json": export(
                 "Status changes since a time",

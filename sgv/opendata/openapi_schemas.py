@@ -167,6 +167,10 @@ HEADER = {
             ["string", "null"], "the route's encoded polyline (re-encoded, precision 5)"
         ),
         km=field(["number", "null"], "the corridor's half-width in km; null without corridor"),
+        min_kw=field(["number", "null"], "minimum power of the site's largest charge point, kW"),
+        connector=field(["string", "null"], "a connector standard the site has (RIPREE)"),
+        available=field("boolean", "true: only sites with a public EVSE AVAILABLE now"),
+        max_price=field(["number", "null"], 'largest "price from", €/kWh excl. VAT'),
     ),
 }
 COUNT = field("integer", "number of items in the array above")

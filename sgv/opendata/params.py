@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from sgv.core.times import utc_text
 from sgv.opendata import route
-from sgv.public import Corridor
+from sgv.public import Corridor, Wanted
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees, min ≤ max"
 TIME_HELP = "an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
@@ -31,6 +31,8 @@ TIME = re.compile(
     r"(?:[Tt ](?P<hm>[0-9]{2}:[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?)?"
     r"(?P<offset>[Zz]|[+\- ][0-9]{2}:[0-9]{2})?)?"  # " 01:00": a + left unencoded in a URL
 )
+CONNECTOR_PATTERN = r"^[A-Za-z0-9_]{1,40}$"  # as the map's URL takes it
+WANTED = ("min_kw", "connector", "available", "max_price")
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -42,6 +44,7 @@ def published(pattern: str) -> re.Pattern:
 
 BBOX = published(BBOX_PATTERN)
 TEXT = published(TEXT_PATTERN)
+CONNECTOR = published(CONNECTOR_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Filters:
     updated_since: datetime | None = None
     since: datetime | None = None
     corridor: Corridor | None = None
+    wanted: Wanted | None = None
 
     @property
     def is_full(self) -> bool:
@@ -61,10 +65,18 @@ class Filters:
 
     def parts(self) -> tuple[Any, ...]:
         """Return the filters as they key ETags and caches."""
-        return (self.bbox, self.operator, self.updated_since, self.since, self.corridor)
+        return (
+            self.bbox,
+            self.operator,
+            self.updated_since,
+            self.since,
+            self.corridor,
+            self.wanted,
+        )
 
     def echo(self) -> dict:
         """Return the filters as the export's `filters` member repeats them."""
+        wanted = self.wanted or Wanted()
         return {
             "bbox": list(self.bbox) if self.bbox else None,
             "operator": self.operator,
@@ -72,6 +84,10 @@ class Filters:
             "since": utc_text(self.since),
             "corridor": route.encode(self.corridor.points) if self.corridor else None,
             "km": self.corridor.km if self.corridor else None,
+            "min_kw": wanted.min_kw,
+            "connector": wanted.connector,
+            "available": wanted.available,
+            "max_price": wanted.max_price,
         }
 
 
@@ -144,9 +160,21 @@ class ExportArgs(Schema):
         )
     )
 
+    # The map's filters, by the map's names and bounds (SPEC §8, sgv/maps/views.py).
+    min_kw = fields.Float(validate=validate.Range(0, 5000))
+    connector = fields.String(
+        validate=validate.Regexp(CONNECTOR, error="must be an OCPI connector standard")
+    )
+    available = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false"})
+    max_price = fields.Float(validate=validate.Range(0, 100))
+
     @post_load
     def along(self, data: dict, **kwargs: Any) -> dict:
-        """Join `corridor` and `km` into one Corridor; `km` alone means nothing."""
+        """Join `corridor` and `km` into one Corridor, the map's filters into one Wanted;
+        `km` alone means nothing."""
+        wants = {name: data.pop(name) for name in WANTED if name in data}
+        if wants:
+            data["wanted"] = Wanted(**wants)
         km = data.pop("km", None)
         if "corridor" in data:
             data["corridor"] = Corridor(data["corridor"], route.KM_DEFAULT if km is None else km)
@@ -160,7 +188,7 @@ class StatusArgs(ExportArgs):
 
     class Meta:
         unknown = RAISE
-        exclude = ("updated_since", "corridor", "km")
+        exclude = ("updated_since", "corridor", "km", *WANTED)
 
     since = UtcDateTime()
 

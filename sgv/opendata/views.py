@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sgv import datex2, public
 from sgv.core import cors
 from sgv.opendata import csv as opendata_csv
-from sgv.opendata import formats, openapi
+from sgv.opendata import formats, openapi, route
 from sgv.opendata.http import Version, respond, setting
 from sgv.opendata.params import ExportArgs, Filters, StatusArgs, TableArgs, load
 from sgv.public import ChargePoint, Installation
@@ -46,6 +46,7 @@ def selected(filters: Filters, at: datetime) -> dict:
         "bbox": filters.bbox,
         "operator": filters.operator,
         "corridor": filters.corridor,
+        "wanted": filters.wanted,
         "at": at,
     }
 
@@ -161,7 +162,7 @@ def index() -> str:
     return render_template(
         "opendata.html",
         fields=fields,
-        columns=opendata_csv.COLUMNS,
+        columns=[*opendata_csv.COLUMNS, opendata_csv.ROUTE_COLUMN],
         neutralised=opendata_csv.NEUTRALISED,
         statuses=openapi.STATUSES,
         licence=formats.LICENCE,
@@ -169,4 +170,9 @@ def index() -> str:
         overlap=int(overlap().total_seconds()),
         publishes=public.publishes(),
         environment=current_app.config["ENVIRONMENT"],
+        route={
+            "max_chars": route.MAX_CHARS,
+            "km_max": f"{route.KM_MAX:g}",
+            "km_default": f"{route.KM_DEFAULT:g}",
+        },
     )

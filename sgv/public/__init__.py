@@ -3,6 +3,7 @@
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
 view.py builds installations from them; connectors.py adds the
 OCPI static details of public connectors; corridor.py selects and orders along a route;
+wanted.py holds the map's filters (power, connector, available now, max price);
 changes.py says what changed and when the clock changes it next; documents.py renders
 the exports in SQL; prices.py is the one price form.
 """
@@ -35,6 +36,7 @@ from sgv.public.view import (
     map_places,
     map_sites,
 )
+from sgv.public.wanted import Wanted
 
 __all__ = [
     "ChargePoint",
@@ -45,6 +47,7 @@ __all__ = [
     "LiveStatus",
     "Price",
     "Pricer",
+    "Wanted",
     "changed_charge_points",
     "changed_installations",
     "cheapest",

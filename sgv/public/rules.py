@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sgv.public.corridor import Corridor
+from sgv.public.wanted import Wanted
 
 # Views, not tables: a MetaData of their own keeps them out of create_all, TRUNCATE and
 # the models-versus-migrations comparison; migration 0005 creates them.
@@ -121,9 +122,15 @@ def selection(
     bbox: tuple[float, float, float, float] | None,
     operator: str | None,
     corridor: Corridor | None = None,
+    wanted: Wanted | None = None,
 ) -> tuple[str, dict]:
-    """Return the condition on installations `i` (and its parameters) these filters select."""
+    """Return the condition on installations `i` (and its parameters) these filters select
+    (but `wanted.max_price`, which needs the prices: Wanted.priced)."""
     where, params = ["i.retired_at IS NULL"], {}
+    if wanted is not None:
+        conditions, bound = wanted.condition()
+        where += conditions
+        params.update(bound)
     if corridor is not None:
         near, bound = corridor.condition()
         where.append(near)

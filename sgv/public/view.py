@@ -22,6 +22,7 @@ from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, price_from
 from sgv.public.rules import public_connectors, public_evse_candidates, published, selection
 from sgv.public.tariffs import Price
+from sgv.public.wanted import Wanted
 
 STATIC_COLUMNS = """
 i.id, i.name, i.address, i.postal_code, i.municipality, i.province,
@@ -123,13 +124,15 @@ def installations(
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
     corridor: Corridor | None = None,
+    wanted: Wanted | None = None,
     at: datetime | None = None,
     batch: int = 2000,
 ) -> Iterator[Installation]:
     """Yield public installations ordered by id (along a corridor: along its line),
     streamed in batches (memory stays flat)."""
     at = at or datetime.now(UTC)
-    where, params = selection(ids, bbox, operator, corridor)
+    where, params = selection(ids, bbox, operator, corridor, wanted)
+    priced = wanted.priced if wanted is not None else lambda price_from: True
     columns, order = STATIC_COLUMNS, "i.id"
     if corridor is not None:
         columns, order = (
@@ -140,7 +143,8 @@ def installations(
     result = db.session.execute(query.execution_options(yield_per=batch), params)
     try:
         for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
-            yield from _with_charge_points([Installation(**row._mapping) for row in rows], at)
+            sites = _with_charge_points([Installation(**row._mapping) for row in rows], at)
+            yield from (site for site in sites if priced(site.price_from))
     finally:
         result.close()  # a reader that stops early (a client gone) frees the server cursor
 
