@@ -22,7 +22,13 @@ class Wanted:
     max_price: float | None = None
 
     def condition(self) -> tuple[list[str], dict]:
-        """Return the SQL conditions on installations `i` and their parameters."""
+        """Return the SQL conditions on installations `i` and their parameters.
+
+        Uncorrelated IN: each table or view is read once, hashed. Put in a large statement,
+        misestimated rows may still make PostgreSQL run them once per row (the view's
+        DISTINCT ON once per charge point: 40 s on the demo data), so documents.py resolves
+        them to ids first.
+        """
         where, params = [], {}
         if self.min_kw is not None:
             where.append(
@@ -37,8 +43,6 @@ class Wanted:
             )
             params["wanted_connector"] = self.connector
         if self.available:
-            # None is correlated: each table or view is read once (hashed), not once per
-            # installation (the view's DISTINCT ON made that 10 s on the demo register).
             where.append(
                 "i.id IN (SELECT e.installation_id FROM public_evses e"
                 " WHERE e.status = :wanted_status)"
