@@ -3,9 +3,9 @@
 A corridor is a line of (latitude, longitude) points and a distance in km. PostGIS does
 the geometry (STYLE §6): `ST_DWithin` on geography selects the installations within that
 distance of the line (its edges are great-circle arcs), after a bounding-box test the
-spatial index answers; `ST_LineLocatePoint` orders them along the line, and the geodesic
-length of the line up to that point is each one's `route_km`, the distance from the start
-measured along the route.
+spatial index answers; `ST_LineLocatePoint` orders them along the line, and the line's
+measure at the point nearest to each (great-circle km from the start at every point,
+linear between them) is its `route_km`, the distance from the start along the route.
 """
 
 import math
@@ -28,6 +28,14 @@ class Corridor:
     def wkt(self) -> str:
         """Return the line as WKT, longitude first."""
         return "LINESTRING(" + ",".join(f"{lon!r} {lat!r}" for lat, lon in self.points) + ")"
+
+    def measured_wkt(self) -> str:
+        """Return the line as WKT whose M is the km from the start along it (great circles)."""
+        km, parts = 0.0, []
+        for n, (lat, lon) in enumerate(self.points):
+            km += haversine(self.points[n - 1], (lat, lon)) if n else 0.0
+            parts.append(f"{lon!r} {lat!r} {km!r}")
+        return "LINESTRING M(" + ",".join(parts) + ")"
 
     def margins(self) -> tuple[float, float]:
         """Return how far, in degrees of longitude and latitude, the line's box must grow.
@@ -53,6 +61,7 @@ class Corridor:
         )
         return sql, {
             "corridor_line": self.wkt(),
+            "corridor_measured": self.measured_wkt(),
             "corridor_dlon": dlon,
             "corridor_dlat": dlat,
             "corridor_metres": self.km * 1000,
