@@ -178,7 +178,8 @@ GEO_PROPERTIES = {k: v for k, v in INSTALLATION_FIELDS.items() if k != "coordina
 ROUTE_KM = field(
     "number",
     "only with corridor=: distance from the route's start to this site's nearest point on "
-    "it, km along the route (geodesic, 2 decimals); the installations come in this order",
+    "it, km along the route (great-circle between its points, 2 decimals); the installations "
+    "come in this order",
     minimum=0,
 )
 
