@@ -53,12 +53,21 @@ class Corridor:
         return min(reach / (KM_PER_DEGREE_LON * math.cos(math.radians(top))), 360.0), dlat
 
     def condition(self) -> tuple[str, dict]:
-        """Return the SQL condition on installations `i` and its parameters."""
+        """Return the SQL condition on installations `i` and its parameters.
+
+        The line is cut into its segments, each tested on its own: a site is tested against
+        the few segments whose box (grown by the margins) holds it, through the spatial
+        index, instead of against every segment (a 240-point line over 29,000 sites: 38 s
+        → see bench/route.py). Uncorrelated, so PostgreSQL runs it once.
+        """
         dlon, dlat = self.margins()
-        sql = (
-            f"i.geom && ST_Expand({LINE}, :corridor_dlon, :corridor_dlat)"
-            f" AND ST_DWithin(i.geom::geography, {LINE}::geography, :corridor_metres)"
-        )
+        sql = f"""i.id IN (
+            WITH segment AS MATERIALIZED (
+                SELECT ST_MakeLine(ST_PointN(line, n), ST_PointN(line, n + 1)) AS s
+                FROM (SELECT {LINE} AS line) l, generate_series(1, ST_NPoints(line) - 1) n)
+            SELECT j.id FROM segment JOIN installations j
+            ON j.geom && ST_Expand(segment.s, :corridor_dlon, :corridor_dlat)
+            AND ST_DWithin(j.geom::geography, segment.s::geography, :corridor_metres))"""
         return sql, {
             "corridor_line": self.wkt(),
             "corridor_measured": self.measured_wkt(),
