@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask import Response, request
 
 from sgv.maps.amenity_strings import STRINGS_230
+from sgv.maps.route_strings import ROUTE_STRINGS
 
 LANGUAGES = ("es", "en")
 DEFAULT = "es"
@@ -132,6 +133,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 assert not STRINGS.keys() & STRINGS_230.keys(), "a 2.3.0 string would replace one above"
 STRINGS.update(STRINGS_230)
+STRINGS |= ROUTE_STRINGS  # the route planner's, kept in a file of their own
 
 STATUSES: dict[str, tuple[str, str]] = {
     "AVAILABLE": ("Libre", "Free"),

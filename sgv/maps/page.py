@@ -66,9 +66,11 @@ class SiteLayer(JSCSSMixin):
         self._name = "SiteLayer"
         self.cluster = cluster
         self.settings = settings
-        scripts = ("map", "map-ui", "map-trucks", "map-cost")
+        scripts = ("map", "map-ui", "map-trucks", "map-cost", "map-route")
         self.default_js = [(name, static_url(f"js/{name}.js")) for name in scripts]
-        self.default_css = [("map_css", static_url("css/map.css"))]
+        self.default_css = [
+            (f"{name}_css", static_url(f"css/{name}.css")) for name in ("map", "map-route")
+        ]
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("plug_and_charge", "true when a connector of the live EVSE offers Plug & Charge"),
 ]
 NAMES = [name for name, _ in COLUMNS]
+# Only with corridor=, last: the rows come in the route's order.
+ROUTE_COLUMN = ("route_km", "with corridor= only: km from the route's start, along it")
 NEUTRALISED = (
     "Text cells that a spreadsheet would run as a formula (those starting with =, +, -, @, "
     "a tab or a carriage return) are written with a leading apostrophe ('), as OWASP "
@@ -121,13 +123,15 @@ def installations_csv_lines(lines: Iterable[bytes]) -> Iterator[str | bytes]:
     yield from lines
 
 
-def installations_csv(sites: Iterable[Installation]) -> Iterator[str]:
-    """Write installations.csv: a header row, then every charge point of every site."""
+def installations_csv(sites: Iterable[Installation], along: bool = False) -> Iterator[str]:
+    """Write installations.csv: a header row, then every charge point of every site (along a
+    corridor: with the route_km column)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends
-    writer.writerow(NAMES)
+    writer.writerow([*NAMES, ROUTE_COLUMN[0]] if along else NAMES)
     for site in sites:
-        writer.writerows(rows(site))
+        extra = [cell(site.route_km)] if along else []
+        writer.writerows([*row, *extra] for row in rows(site))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

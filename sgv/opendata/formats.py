@@ -75,7 +75,9 @@ def charge_point_object(point: ChargePoint) -> dict:
 
 
 def installation_object(site: Installation) -> dict:
-    """Return one installation as installations.json writes it."""
+    """Return one installation as installations.json writes it (along a corridor: with
+    `route_km` last)."""
+    along = {} if site.route_km is None else {"route_km": number(site.route_km)}
     return {
         "id": site.id,
         "name": site.name,
@@ -101,6 +103,7 @@ def installation_object(site: Installation) -> dict:
         "price_from": number(site.price_from),
         "charge_points": [charge_point_object(p) for p in site.charge_points],
         **amenity_fields(site),
+        **along,
     }
 
 

@@ -4,73 +4,25 @@ The field schemas live in sgv/opendata/openapi_schemas.py; the tests validate re
 against this document, so it describes what the code does.
 """
 
-from typing import Any
-
-from sgv.opendata.csv import COLUMNS, NEUTRALISED
+from sgv.opendata.csv import COLUMNS, NEUTRALISED, ROUTE_COLUMN
 from sgv.opendata.formats import SCHEMA_VERSION
 from sgv.opendata.openapi_operators import OPERATOR_SCHEMAS
+from sgv.opendata.openapi_params import (
+    CORRIDOR,
+    FILTERS,
+    LENIENT,
+    SINCE,
+    TRUCKS,
+    UPDATED_SINCE,
+    WANTED,
+)
 from sgv.opendata.openapi_schemas import SCHEMAS as EXPORT_SCHEMAS
 from sgv.opendata.openapi_schemas import STATUSES, ref
-from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
 SCHEMAS = {**EXPORT_SCHEMAS, **OPERATOR_SCHEMAS}
 
 
-def parameter(name: str, description: str, **schema: Any) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-FILTERS = [
-    parameter(
-        "bbox",
-        "only installations inside minlon,minlat,maxlon,maxlat (WGS84 decimal degrees, "
-        "longitudes within ±180, latitudes within ±90, min ≤ max): swapped corners are a 400",
-        type="string",
-        pattern=BBOX_PATTERN,
-        example="-3.8,40.3,-3.6,40.5",
-    ),
-    parameter(
-        "operator",
-        "operator name (case-insensitive part) or OCPI party id; not empty: leave the "
-        "parameter out to get every operator",
-        type="string",
-        minLength=1,
-        maxLength=255,
-        pattern=TEXT_PATTERN,
-    ),
-]
-TRUCKS = parameter(
-    "trucks",
-    "1 (or true): only installations with a parking place suitable for trucks, as their "
-    "CPO describes it in OCPI 2.3.0 (vehicle types RIGID, TRUCK_WITH_TRAILER or SEMI_TRACTOR)",
-    type="string",
-    enum=["1", "true", "0", "false"],
-)
-LENIENT = (
-    " An RFC 3339 date-time; also accepted: a date alone (midnight UTC) and a time without "
-    "an offset (UTC)."
-)
-UPDATED_SINCE = parameter(
-    "updated_since",
-    "only installations whose data may have changed since then." + LENIENT,
-    type="string",
-    format="date-time",
-)
-SINCE = parameter(
-    "since",
-    "only charge points whose public dynamic data may have changed since then: pass the "
-    "previous response's generated_at. Without it: every charge point with live data now."
-    + LENIENT,
-    type="string",
-    format="date-time",
-)
 CONDITIONAL = [
     {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
     {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
@@ -91,7 +43,8 @@ EXPORT_HEADERS = {
 REFUSED = (
     "a bad or unknown parameter, named in the error's description: a value its schema "
     "refuses, or a bbox whose corners are swapped (minlon > maxlon or minlat > maxlat), "
-    "which the schema cannot rule out"
+    "which the schema cannot rule out; on installations.*, a corridor that does not decode "
+    "to 2 or more distinct points within range, or km without corridor"
 )
 
 
@@ -135,7 +88,8 @@ def export(summary: str, media: str, schema: dict, parameters: list[dict]) -> di
 CSV_SCHEMA = {
     "type": "string",
     "description": "RFC 4180 CSV, UTF-8, header row, one row per RIPREE charge point. "
-    f"{NEUTRALISED} Columns: " + "; ".join(f"{name}: {meaning}" for name, meaning in COLUMNS),
+    f"{NEUTRALISED} Columns: "
+    + "; ".join(f"{name}: {meaning}" for name, meaning in [*COLUMNS, ROUTE_COLUMN]),
 }
 
 
@@ -206,19 +160,19 @@ def document(server: str = "/") -> dict:
                 "All installations",
                 "application/json",
                 ref("InstallationsExport"),
-                [*FILTERS, UPDATED_SINCE, TRUCKS],
+                [*FILTERS, UPDATED_SINCE, TRUCKS, *CORRIDOR, *WANTED],
             ),
             "/opendata/installations.geojson": export(
                 "All installations as GeoJSON",
                 "application/geo+json",
                 ref("InstallationsGeoJSON"),
-                [*FILTERS, UPDATED_SINCE, TRUCKS],
+                [*FILTERS, UPDATED_SINCE, TRUCKS, *CORRIDOR, *WANTED],
             ),
             "/opendata/installations.csv": export(
                 "One row per charge point",
                 "text/csv",
                 CSV_SCHEMA,
-                [*FILTERS, UPDATED_SINCE, TRUCKS],
+                [*FILTERS, UPDATED_SINCE, TRUCKS, *CORRIDOR, *WANTED],
             ),
             "/opendata/status.json": export(
                 "Status changes since a time",

@@ -199,22 +199,48 @@ HEADER = {
         updated_since=field(["string", "null"], TIME, format="date-time"),
         since=field(["string", "null"], TIME, format="date-time"),
         trucks=field("boolean", "true: only sites with parking suitable for trucks"),
+        corridor=field(
+            ["string", "null"], "the route's encoded polyline (re-encoded, precision 5)"
+        ),
+        km=field(["number", "null"], "the corridor's half-width in km; null without corridor"),
+        min_kw=field(["number", "null"], "minimum power of the site's largest charge point, kW"),
+        connector=field(["string", "null"], "a connector standard the site has (RIPREE)"),
+        available=field("boolean", "true: only sites with a public EVSE AVAILABLE now"),
+        max_price=field(["number", "null"], 'largest "price from", €/kWh excl. VAT'),
     ),
 }
 COUNT = field("integer", "number of items in the array above")
 GEO_PROPERTIES = {k: v for k, v in INSTALLATION_FIELDS.items() if k != "coordinates"}
+ROUTE_KM = field(
+    "number",
+    "only with corridor=: distance from the route's start to this site's nearest point on "
+    "it, km along the route (great-circle between its points, 2 decimals); the installations "
+    "come in this order",
+    minimum=0,
+)
+
+
+def along(schema: dict) -> dict:
+    """Return an object schema that may also hold `route_km` (present only with corridor=)."""
+    return {**schema, "properties": {**schema["properties"], "route_km": ROUTE_KM}}
+
+
 SCHEMAS = {
     "Price": PRICE,
     "Connector": CONNECTOR,
     "ParkingPlace": PARKING_PLACE,
     "ChargePoint": CHARGE_POINT,
-    "Installation": obj(
-        "A public charging site (RIPREE) with its charge points.", **INSTALLATION_FIELDS
+    "Installation": along(
+        obj("A public charging site (RIPREE) with its charge points.", **INSTALLATION_FIELDS)
     ),
     "InstallationsExport": obj(
         "installations.json",
         **HEADER,
-        installations=field("array", "installations ordered by id", items=ref("Installation")),
+        installations=field(
+            "array",
+            "installations ordered by id; with corridor=, ordered along the route",
+            items=ref("Installation"),
+        ),
         retired_installations=field(
             "array",
             "with updated_since: ids withdrawn from the register since then (delete them)",
@@ -233,13 +259,17 @@ SCHEMAS = {
                 "array", "[longitude, latitude]", items={"type": "number"}, minItems=2, maxItems=2
             ),
         ),
-        properties=obj("The installation's fields, without coordinates.", **GEO_PROPERTIES),
+        properties=along(obj("The installation's fields, without coordinates.", **GEO_PROPERTIES)),
     ),
     "InstallationsGeoJSON": obj(
         "installations.geojson: an RFC 7946 FeatureCollection; the header members are foreign.",
         type=field("string", "FeatureCollection", enum=["FeatureCollection"]),
         **HEADER,
-        features=field("array", "installations ordered by id", items=ref("Feature")),
+        features=field(
+            "array",
+            "installations ordered by id; with corridor=, ordered along the route",
+            items=ref("Feature"),
+        ),
         count=COUNT,
     ),
     "StatusChange": obj(

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from sgv.core.times import utc_text
+from sgv.opendata import route
+from sgv.public import Corridor, Wanted
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees, min ≤ max"
 TIME_HELP = "an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z (no offset means UTC)"
@@ -29,6 +31,8 @@ TIME = re.compile(
     r"(?:[Tt ](?P<hm>[0-9]{2}:[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?)?"
     r"(?P<offset>[Zz]|[+\- ][0-9]{2}:[0-9]{2})?)?"  # " 01:00": a + left unencoded in a URL
 )
+CONNECTOR_PATTERN = r"^[A-Za-z0-9_]{1,40}$"  # as the map's URL takes it
+WANTED = ("min_kw", "connector", "available", "max_price")
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -40,6 +44,7 @@ def published(pattern: str) -> re.Pattern:
 
 BBOX = published(BBOX_PATTERN)
 TEXT = published(TEXT_PATTERN)
+CONNECTOR = published(CONNECTOR_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class Filters:
     updated_since: datetime | None = None
     since: datetime | None = None
     trucks: bool = False  # only sites with parking suitable for trucks (OCPI 2.3.0)
+    corridor: Corridor | None = None
+    wanted: Wanted | None = None
 
     @property
     def is_full(self) -> bool:
@@ -59,16 +66,31 @@ class Filters:
 
     def parts(self) -> tuple[Any, ...]:
         """Return the filters as they key ETags and caches."""
-        return (self.bbox, self.operator, self.updated_since, self.since, self.trucks)
+        return (
+            self.bbox,
+            self.operator,
+            self.updated_since,
+            self.since,
+            self.trucks,
+            self.corridor,
+            self.wanted,
+        )
 
     def echo(self) -> dict:
         """Return the filters as the export's `filters` member repeats them."""
+        wanted = self.wanted or Wanted()
         return {
             "bbox": list(self.bbox) if self.bbox else None,
             "operator": self.operator,
             "updated_since": utc_text(self.updated_since),
             "since": utc_text(self.since),
             "trucks": self.trucks,
+            "corridor": route.encode(self.corridor.points) if self.corridor else None,
+            "km": self.corridor.km if self.corridor else None,
+            "min_kw": wanted.min_kw,
+            "connector": wanted.connector,
+            "available": wanted.available,
+            "max_price": wanted.max_price,
         }
 
 
@@ -132,14 +154,45 @@ class ExportArgs(Schema):
     )
     updated_since = UtcDateTime()
     trucks = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false"})
+    corridor = route.Polyline()
+    km = fields.Float(
+        validate=validate.Range(
+            0,
+            route.KM_MAX,
+            min_inclusive=False,
+            error=f"must be more than 0 and at most {route.KM_MAX:g}",
+        )
+    )
+
+    # The map's filters, by the map's names and bounds (SPEC §8, sgv/maps/views.py).
+    min_kw = fields.Float(validate=validate.Range(0, 5000))
+    connector = fields.String(
+        validate=validate.Regexp(CONNECTOR, error="must be an OCPI connector standard")
+    )
+    available = fields.Boolean(truthy={"1", "true"}, falsy={"0", "false"})
+    max_price = fields.Float(validate=validate.Range(0, 100))
+
+    @post_load
+    def along(self, data: dict, **kwargs: Any) -> dict:
+        """Join `corridor` and `km` into one Corridor, the map's filters into one Wanted;
+        `km` alone means nothing."""
+        wants = {name: data.pop(name) for name in WANTED if name in data}
+        if wants:
+            data["wanted"] = Wanted(**wants)
+        km = data.pop("km", None)
+        if "corridor" in data:
+            data["corridor"] = Corridor(data["corridor"], route.KM_DEFAULT if km is None else km)
+        elif km is not None:
+            raise ValidationError("needs a corridor (km is the distance from its line)", "km")
+        return data
 
 
 class StatusArgs(ExportArgs):
-    """Parameters of status.json: `since` instead of `updated_since`."""
+    """Parameters of status.json: `since` instead of `updated_since`, no corridor."""
 
     class Meta:
         unknown = RAISE
-        exclude = ("updated_since", "trucks")
+        exclude = ("updated_since", "trucks", "corridor", "km", *WANTED)
 
     since = UtcDateTime()
 

@@ -13,7 +13,7 @@ from sgv import datex2, public
 from sgv.core import cors
 from sgv.core.times import utc_text
 from sgv.opendata import csv as opendata_csv
-from sgv.opendata import formats, openapi
+from sgv.opendata import formats, openapi, route
 from sgv.opendata.http import Version, respond, setting
 from sgv.opendata.params import ExportArgs, Filters, NoArgs, StatusArgs, TableArgs, load
 from sgv.operators import figures as operator_figures
@@ -49,6 +49,8 @@ def selected(filters: Filters, at: datetime) -> dict:
         "operator": filters.operator,
         "at": at,
         "trucks": filters.trucks,
+        "corridor": filters.corridor,
+        "wanted": filters.wanted,
     }
 
 
@@ -104,8 +106,12 @@ def installations_csv() -> Response:
     filters = load(ExportArgs(), request.args)
 
     def body(v: Version) -> Iterator[str | bytes]:
-        lines = public.rows.csv_lines(**selected(filters, v.generated_at))
-        return opendata_csv.installations_csv_lines(lines)
+        chosen = selected(filters, v.generated_at)
+        if filters.corridor is None and filters.wanted is None:  # rendered by PostgreSQL
+            del chosen["corridor"], chosen["wanted"]
+            return opendata_csv.installations_csv_lines(public.rows.csv_lines(**chosen))
+        sites = public.installations(**chosen)
+        return opendata_csv.installations_csv(sites, along=filters.corridor is not None)
 
     return respond("installations.csv", CSV, filters, body)
 
@@ -186,7 +192,7 @@ def index() -> str:
     return render_template(
         "opendata.html",
         fields=fields,
-        columns=opendata_csv.COLUMNS,
+        columns=[*opendata_csv.COLUMNS, opendata_csv.ROUTE_COLUMN],
         neutralised=opendata_csv.NEUTRALISED,
         statuses=openapi.STATUSES,
         licence=formats.LICENCE,
@@ -194,4 +200,9 @@ def index() -> str:
         overlap=int(overlap().total_seconds()),
         publishes=public.publishes(),
         environment=current_app.config["ENVIRONMENT"],
+        route={
+            "max_chars": route.MAX_CHARS,
+            "km_max": f"{route.KM_MAX:g}",
+            "km_default": f"{route.KM_DEFAULT:g}",
+        },
     )

@@ -3,9 +3,11 @@
 rules.py names the database views that hold SPEC §4's rules and the staging rule;
 view.py builds installations from them; connectors.py adds the
 OCPI static details of public connectors; amenities.py OCPI 2.3.0's help phones and
-parking places; changes.py says what changed and when the clock
-changes it next; documents.py renders the exports in SQL; prices.py is the one price form;
-costs.py says what a charge costs now (priced by session_cost.py and session_periods.py).
+parking places; corridor.py selects and orders along a route; wanted.py holds the map's
+filters (power, connector, available now, max price); changes.py says what changed and
+when the clock changes it next; documents.py renders the exports in SQL; prices.py is the
+one price form; costs.py says what a charge costs now (priced by session_cost.py and
+session_periods.py).
 """
 
 from sgv.public import documents, rows
@@ -20,6 +22,7 @@ from sgv.public.changes import (
     retired_installations,
 )
 from sgv.public.connectors import ConnectorDetails, Rate, connector_details, connector_rates
+from sgv.public.corridor import Corridor
 from sgv.public.costs import ConnectorCost, session_costs
 from sgv.public.live import live_index
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
@@ -38,6 +41,7 @@ from sgv.public.view import (
     map_places,
     map_sites,
 )
+from sgv.public.wanted import Wanted
 
 __all__ = [
     "Amenities",
@@ -48,11 +52,13 @@ __all__ = [
     "ConnectorCost",
     "ConnectorDetails",
     "Rate",
+    "Corridor",
     "Installation",
     "LiveConnector",
     "LiveStatus",
     "Price",
     "Pricer",
+    "Wanted",
     "changed_charge_points",
     "changed_installations",
     "cheapest",

@@ -12,17 +12,18 @@ sgv/opendata/formats.py renders from public.installations().
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from itertools import count
 
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from sgv.core.times import utc_sql
 from sgv.extensions import db
+from sgv.public import corridor as corridor_sql
+from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, price_object
 from sgv.public.rules import published, selection
+from sgv.public.streaming import prepare, stream
+from sgv.public.wanted import Wanted
 
 # What a connector's price depends on (prices.Pricer): its CPO, tariffs, zone and power.
 KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
@@ -120,8 +121,9 @@ AMENITIES = (
 )
 
 
-def site(*coordinates: tuple[str, str]) -> str:
-    """Return SQL for an installation's JSON text, with `coordinates` after its address."""
+def site(*coordinates: tuple[str, str], last: tuple[tuple[str, str], ...] = ()) -> str:
+    """Return SQL for an installation's JSON text, with `coordinates` after its address and
+    the members `last` at its end."""
     return obj(
         ("id", string("i.id")),
         ("name", string("i.name")),
@@ -135,6 +137,7 @@ def site(*coordinates: tuple[str, str]) -> str:
         ("price_from", number("points.price_from")),
         ("charge_points", "COALESCE(points.charge_points, '[]')"),
         *AMENITIES,
+        *last,
     )
 
 
@@ -172,7 +175,7 @@ point AS (
     LEFT JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
     LEFT JOIN price k ON k.key = {KEY}
     GROUP BY cp.installation_id::text, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at),
-points AS (
+points AS {{materialized}}(
     SELECT installation_id, {array("doc", "id")} AS charge_points,
            bool_or(has_live) AS has_live, min(cheapest) AS price_from,
            bool_or(plug_and_charge) AS plug_and_charge
@@ -183,19 +186,40 @@ FROM installations i LEFT JOIN points ON points.installation_id = i.id
 LEFT JOIN phones ON phones.installation_id = i.id
 LEFT JOIN parking ON parking.installation_id = i.id
 LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
-WHERE {{where}} ORDER BY i.id
+WHERE {{where}} {{priced}} ORDER BY {{order}}
 """
-CURSORS = count()  # server-side cursor names, unique in a session
 SELECTED = "JOIN installations i ON i.id = cp.installation_id AND {where}"
 # The same selection as a condition PostgreSQL pushes into the view (rules.py).
 PUSHED = "AND c.installation_id = ANY(ARRAY(SELECT i.id FROM installations i WHERE {where}))"
-INSTALLATION = site(("coordinates", COORDINATES))
-FEATURE = obj(
-    ("type", "'\"Feature\"'"),
-    ("id", string("i.id")),
-    ("geometry", GEOMETRY),
-    ("properties", site()),
-)
+# The selection as ids (resolved()): a constant array, which PostgreSQL hashes.
+PUSHED_IDS = "AND c.installation_id = ANY(:ids)"
+ROUTE_KM = ("route_km", number(corridor_sql.ROUTE_KM))
+
+
+def resolved(where: str, params: dict) -> tuple[str, dict]:
+    """Return the selection as the ids it selects, read once, keeping the other parameters.
+
+    A corridor or the map's filters repeated in each part of DOCUMENTS cost a geography
+    test or a subquery per charge point, and PUSHED's array, built in the statement,
+    is searched linearly per connector (31 s for 5,940 sites of 100,000 charge points,
+    bench/route.py); ids bound as a parameter are one array PostgreSQL hashes.
+    """
+    ids = db.session.scalars(text(f"SELECT i.id FROM installations i WHERE {where}"), params)
+    return "i.retired_at IS NULL AND i.id = ANY(:ids)", {**params, "ids": list(ids)}
+
+
+def rendering(geo: bool, along: bool) -> str:
+    """Return SQL for one installation's document: a Feature if `geo`; with `route_km` if
+    `along` a corridor."""
+    extra = (ROUTE_KM,) if along else ()
+    if not geo:
+        return site(("coordinates", COORDINATES), last=extra)
+    return obj(
+        ("type", "'\"Feature\"'"),
+        ("id", string("i.id")),
+        ("geometry", GEOMETRY),
+        ("properties", site(last=extra)),
+    )
 
 
 @published()
@@ -204,53 +228,43 @@ def documents(
     ids: Iterable[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
+    corridor: Corridor | None = None,
+    wanted: Wanted | None = None,
     at: datetime,
     geo: bool = False,
     batch: int = 500,
     trucks: bool = False,
 ) -> Iterator[bytes]:
-    """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id."""
-    where, params = selection(ids, bbox, operator, trucks)
+    """Yield each selected installation as JSON (a GeoJSON Feature if `geo`), by id; along a
+    corridor, in its order and with `route_km`; only those `wanted` (the map's filters)."""
+    where, params = selection(ids, bbox, operator, trucks, corridor, wanted)
+    pushed = PUSHED
+    if corridor is not None or wanted is not None:
+        where, params = resolved(where, params)
+        pushed = PUSHED_IDS
     filtered = bool(params)  # each filter of selection() binds parameters
     prepare()
+    if filtered:  # the full export's plan stays as measured (docs/performance.md)
+        # The cursor is read to its end: a plan for its first 10 % of rows (the default
+        # for cursors) took connector=CHADEMO on the demo register from 0.1 s to 6 s.
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     params["prices"] = Jsonb(prices(where, params, at))  # jsonb: parsed once, not per row
-    document = DOCUMENTS.replace("{document}", FEATURE if geo else INSTALLATION)
+    document = DOCUMENTS.replace("{document}", rendering(geo, corridor is not None))
+    document = document.replace("{order}", corridor_sql.ORDER if corridor else "i.id")
+    priced = ""
+    if wanted is not None and wanted.max_price is not None:  # SPEC §4: no price, left out
+        priced, params["wanted_max_price"] = (
+            "AND points.price_from <= :wanted_max_price",
+            wanted.max_price,
+        )
+    document = document.replace("{priced}", priced)
+    # Along a corridor PostgreSQL cannot estimate ST_DWithin's rows, takes the few it guesses
+    # for a nested loop and aggregates the charge points once per installation (1.3 s for
+    # 217 sites of 30,000 charge points): aggregated once, the join is a hash (bench/route.py).
+    document = document.replace("{materialized}", "MATERIALIZED " if corridor else "")
     sql = document.replace("{selected}", SELECTED if filtered else "")
-    sql = sql.replace("{pushed}", PUSHED if filtered else "").replace("{where}", where)
+    sql = sql.replace("{pushed}", pushed if filtered else "").replace("{where}", where)
     yield from stream(sql, params, batch)
-
-
-def prepare() -> None:
-    """Set up this transaction (an export's request) for one big statement read as bytes.
-
-    Row estimates over these joins are poor, PostgreSQL would JIT-compile for longer than
-    the statement runs; the sorts and hashes (~40 MB at 45,000 charge points) would spill
-    to disk at 4 MB; and the rows are read as the bytes the response sends (BytesLoader).
-    """
-    db.session.execute(text("SET LOCAL jit = off"))
-    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    db.session.execute(text("SET LOCAL client_encoding = 'UTF8'"))
-
-
-def stream(sql: str, params: dict, batch: int = 500) -> Iterator[bytes]:
-    """Yield the first column of each row of `sql` as UTF-8 bytes, through a server cursor."""
-    statement = text(sql).compile(dialect=db.engine.dialect)
-    # The driver's own server-side cursor, in this session's transaction, to read bytes:
-    # decoding 33 MB to str and encoding it back for the response cost Python ~50 ms.
-    connection = db.session.connection().connection.driver_connection
-    with connection.cursor(name=f"sgv_documents_{next(CURSORS)}") as cursor:
-        cursor.adapters.register_loader("text", BytesLoader)
-        cursor.execute(statement.string, statement.construct_params(params))
-        while rows := cursor.fetchmany(batch):
-            yield from (row[0] for row in rows)
-    # leaving the block closes the cursor, also when a reader stops early (a client gone)
-
-
-class BytesLoader(Loader):
-    """Load a text column as the bytes received (UTF-8: documents() sets the encoding)."""
-
-    def load(self, data: Buffer) -> bytes:
-        return bytes(data)
 
 
 def prices(where: str, params: dict, at: datetime) -> dict[str, dict | None]:

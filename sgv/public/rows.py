@@ -26,14 +26,13 @@ from sgv.public.documents import (
     KINDS,
     PUSHED,
     obj,
-    prepare,
     prices,
-    stream,
     string,
     utc,
 )
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
+from sgv.public.streaming import prepare, stream
 from sgv.public.tariffs import Price
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet formula may begin (OWASP)

@@ -35,6 +35,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from sgv.public.corridor import Corridor
+from sgv.public.wanted import Wanted
+
 # Views, not tables: a MetaData of their own keeps them out of create_all, TRUNCATE and
 # the models-versus-migrations comparison; migration 0005 creates them.
 views = sa.MetaData()
@@ -151,8 +154,11 @@ def selection(
     bbox: tuple[float, float, float, float] | None,
     operator: str | None,
     trucks: bool = False,
+    corridor: Corridor | None = None,
+    wanted: Wanted | None = None,
 ) -> tuple[str, dict]:
-    """Return the condition on installations `i` (and its parameters) these filters select.
+    """Return the condition on installations `i` (and its parameters) these filters select
+    (but `wanted.max_price`, which needs the prices: Wanted.priced).
 
     `trucks`: only sites with a public parking place suitable for trucks (OCPI 2.3.0).
     """
@@ -163,6 +169,14 @@ def selection(
             " WHERE pp.installation_id = i.id AND pp.trucks = :trucks)"
         )
         params["trucks"] = True
+    if wanted is not None:
+        conditions, bound = wanted.condition()
+        where += conditions
+        params.update(bound)
+    if corridor is not None:
+        near, bound = corridor.condition()
+        where.append(near)
+        params.update(bound)
     if ids is not None:
         where.append("i.id = ANY(:ids)")
         params["ids"] = list(ids)

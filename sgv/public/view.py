@@ -17,10 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sgv.extensions import db
+from sgv.public import corridor as corridor_sql
 from sgv.public.amenities import NONE, Amenities, amenities
+from sgv.public.corridor import Corridor
 from sgv.public.prices import Pricer, price_from
 from sgv.public.rules import public_connectors, public_evse_candidates, published, selection
 from sgv.public.tariffs import Price
+from sgv.public.wanted import Wanted
 
 STATIC_COLUMNS = """
 i.id, i.name, i.address, i.postal_code, i.municipality, i.province,
@@ -89,6 +92,7 @@ class Installation:
     opening_hours: str | None
     access: str
     updated_at: datetime
+    route_km: Decimal | None = None  # along a corridor: the distance from its start
     charge_points: list[ChargePoint] = field(default_factory=list)
     amenities: Amenities = NONE  # OCPI 2.3.0: help phones, parking places
 
@@ -128,18 +132,29 @@ def installations(
     ids: Iterable[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
+    corridor: Corridor | None = None,
+    wanted: Wanted | None = None,
     at: datetime | None = None,
     batch: int = 2000,
     trucks: bool = False,
 ) -> Iterator[Installation]:
-    """Yield public installations ordered by id, streamed in batches (memory stays flat)."""
+    """Yield public installations ordered by id (along a corridor: along its line),
+    streamed in batches (memory stays flat)."""
     at = at or datetime.now(UTC)
-    where, params = selection(ids, bbox, operator, trucks)
-    query = text(f"SELECT {STATIC_COLUMNS} FROM installations i WHERE {where} ORDER BY i.id")
+    where, params = selection(ids, bbox, operator, trucks, corridor, wanted)
+    priced = wanted.priced if wanted is not None else lambda price_from: True
+    columns, order = STATIC_COLUMNS, "i.id"
+    if corridor is not None:
+        columns, order = (
+            f"{STATIC_COLUMNS}, {corridor_sql.ROUTE_KM} AS route_km",
+            corridor_sql.ORDER,
+        )
+    query = text(f"SELECT {columns} FROM installations i WHERE {where} ORDER BY {order}")
     result = db.session.execute(query.execution_options(yield_per=batch), params)
     try:
         for rows in result.partitions(batch):  # without the size, SQLAlchemy 2.1 yields one list
-            yield from _with_charge_points([Installation(**row._mapping) for row in rows], at)
+            sites = _with_charge_points([Installation(**row._mapping) for row in rows], at)
+            yield from (site for site in sites if priced(site.price_from))
     finally:
         result.close()  # a reader that stops early (a client gone) frees the server cursor
 

@@ -427,6 +427,7 @@
       if (event.key === "Escape" && !$("sgv-panel").hidden) closePanel();
     });
     if (window.matchMedia("(min-width: 64em)").matches) $("sgv-legend").open = true;
+    if (sgvMap.initRoute) sgvMap.initRoute(app, strings); // map-route.js
   }
 
   sgvMap.initUI = initUI;

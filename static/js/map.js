@@ -23,7 +23,7 @@
   var SPAIN = [[35.9, -9.4], [43.8, 3.4]];
   var SVG = "http://www.w3.org/2000/svg";
 
-  var app = { live: new Map(), shown: [], onSites: [] };
+  var app = { live: new Map(), shown: [], onSites: [], onFilters: [], onURL: [] };
   var S = {}; // the page language's strings
 
   /* Build an element; string children become text nodes, never markup. */
@@ -244,6 +244,7 @@
     document.documentElement.setAttribute("data-sgv-shown", String(shown.length));
     writeURL();
     if (app.nearestOpen && app.user) sgvMap.showNearest();
+    app.onFilters.forEach(function (callback) { callback(); });
   }
 
   function writeURL() {
@@ -257,6 +258,7 @@
     if (f.available) params.set("available", "1");
     if (f.trucks) params.set("trucks", "1");
     if (f.max_price !== null && f.max_price !== undefined) params.set("max_price", String(f.max_price));
+    app.onURL.forEach(function (callback) { callback(params); }); // e.g. the route (map-route.js)
     params.set("lang", app.lang);
     history.replaceState(null, "", location.pathname + "?" + params.toString());
     params.set("lang", S.switch_lang);
@@ -400,6 +402,6 @@
   window.sgvMap = {
     start: start, clusterIcon: clusterIcon, el: el, shape: shape, format: format,
     applyFilters: applyFilters, siteState: siteState, getJSON: getJSON, siteId: siteId,
-    refreshLive: refreshLive,
+    refreshLive: refreshLive, writeURL: writeURL,
   };
 })();
