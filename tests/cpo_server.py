@@ -150,6 +150,7 @@ class CpoServer:
         self.party_id = party_id
         self.max_limit = max_limit  # X-Limit: the most objects a page holds
         self.link = link
+        self.total_count = True  # False: pages carry no X-Total-Count
         self.trailing_slash = trailing_slash
         self.versions_data: Any = None  # set: served as the versions list instead
         self.details_data: dict[str, Any] = {}  # version -> data served instead
@@ -521,7 +522,9 @@ class Handler(BaseHTTPRequestHandler):
                 and (date_to is None or parse_datetime(obj["last_updated"]) < date_to)
             ]
         page = objects[offset : offset + limit]
-        headers = [("X-Total-Count", str(len(objects))), ("X-Limit", str(self.cpo.max_limit))]
+        headers = [("X-Limit", str(self.cpo.max_limit))]
+        if self.cpo.total_count:
+            headers.append(("X-Total-Count", str(len(objects))))
         headers += self.links(module, version, query, offset, limit, len(objects))
         self.answer(data=page, headers=headers)
 

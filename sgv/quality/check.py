@@ -156,6 +156,11 @@ def run_summary(run: CheckRun) -> dict:
         "not_pushed": run.not_pushed,
         "rejected": run.rejected,
         "removed": (run.details or {}).get("removed_count", 0),
+        "warnings": [
+            warning
+            for module in (run.details or {}).get("modules", {}).values()
+            for warning in module.get("warnings", [])
+        ],
         "consecutive_failures": party.consecutive_failures,
         "unknown_since": party.unknown_since,
     }
