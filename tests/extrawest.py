@@ -83,7 +83,9 @@ class ExtrawestCpo:
 
 
 @contextmanager
-def extrawest_cpo(party_id: str = "XWC", token_b: str = "extrawest-token-b") -> Iterator[ExtrawestCpo]:
+def extrawest_cpo(
+    party_id: str = "XWC", token_b: str = "extrawest-token-b"
+) -> Iterator[ExtrawestCpo]:
     """Serve tests/extrawest_cpo.py under uvicorn on a free loopback port."""
     interpreter = python()
     port = free_port()

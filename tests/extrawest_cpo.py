@@ -13,6 +13,8 @@ Configuration (environment): OCPI_HOST (127.0.0.1:PORT), PROTOCOL (http), COUNTR
 PARTY_ID (read by py_ocpi itself) and XW_TOKEN_B (the token SGV must present).
 """
 
+# ruff: noqa: B008 (FastAPI reads a request body through Body() defaults)
+
 import base64
 import os
 import secrets

@@ -84,9 +84,10 @@ class Crawl(Iterator[dict]):
     so a full sync may treat what it did not see as gone. A guard that stops the crawl
     (repeated or non-advancing Link, empty page, Link to another host without
     X-Total-Count, page limit) leaves `complete` False and says why in `stopped`; a Link
-    to another host with X-Total-Count is replaced by offsets, noted in `warnings`. A failed call raises CpoError;
-    objects already yielded stay yielded. Each page is a call within `timeout`; `within`
-    (a time.monotonic() deadline) ends the whole crawl, however many pages are left.
+    to another host with X-Total-Count is replaced by offsets, noted in `warnings`. A
+    failed call raises CpoError; objects already yielded stay yielded. Each page is a
+    call within `timeout`; `within` (a time.monotonic() deadline) ends the whole crawl,
+    however many pages are left.
     """
 
     def __init__(
