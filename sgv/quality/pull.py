@@ -121,6 +121,12 @@ class Pulled:
         }
 
 
+def warnings_in(details: dict | None) -> list[str]:
+    """Return the warnings a CheckRun's pulls recorded, module by module."""
+    modules = (details or {}).get("modules", {})
+    return [warning for module in modules.values() for warning in module.get("warnings", [])]
+
+
 def validate(pulled: Pulled, plan: Plan, raw: Any) -> None:
     """Validate one pulled object with the version's schema; one bad object sinks no other."""
     object_id = raw.get("id") if isinstance(raw, dict) else None

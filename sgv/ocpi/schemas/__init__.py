@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields
 from marshmallow.exceptions import SCHEMA
 
 from sgv.ocpi.schemas import v211, v221
+from sgv.ocpi.schemas.usable import usable
 from sgv.ocpi.schemas.values import Lenient
 
 __all__ = [
@@ -111,9 +112,10 @@ def _load(version: str, kind: str, body: Any, partial: bool) -> LoadResult:
         errors.setdefault("last_updated", []).append("Required in a PATCH (OCPI 2.2.1).")
     if errors:
         raise ValidationError(errors)
+    notes = usable(schema, data, IDENTITY)  # empty strings, time zone, country
     # A PATCH merges connectors by id ([] changes none): only a full object can lack them.
     empty = [] if partial else _empty_evses(kind, data)
-    return LoadResult(data, _warnings(schema, data) + empty)
+    return LoadResult(data, notes + _warnings(schema, data) + empty)
 
 
 @cache
