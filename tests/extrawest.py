@@ -70,10 +70,10 @@ class ExtrawestCpo:
     def versions_url(self) -> str:
         return f"{self.base_url}/ocpi/versions"
 
-    def control(self, method: str, what: str, **body: Any) -> dict:
+    def control(self, verb: str, what: str, **body: Any) -> dict:
         """Ask the CPO's software to act (register, push, renew …); return SGV's answer."""
         response = requests.request(
-            method, f"{self.base_url}/control/{what}", json=body or None, timeout=60
+            verb, f"{self.base_url}/control/{what}", json=body or None, timeout=60
         )
         response.raise_for_status()
         return response.json()

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import psycopg
 import pytest
 import requests
 
@@ -91,3 +92,73 @@ def test_the_pull_reads_every_page_of_an_extrawest_cpo(world):
     [run] = json.loads(result.stdout)["checks"]
     assert run["reachable"] and run["objects_returned"] == 7, run
     assert "continued by offset" in " ".join(run["warnings"])
+
+
+def rows(database: str, sql: str) -> list[tuple]:
+    with psycopg.connect(database, autocommit=True) as conn:
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def check(world: World) -> dict:
+    """Run `flask sgv check run ES XWC` and return its one check."""
+    result = world.sgv_command("check", "run", "ES", "XWC")
+    assert result.returncode == 0, result.stderr
+    [run] = json.loads(result.stdout)["checks"]
+    assert run["reachable"], run
+    return run
+
+
+def test_an_extrawest_cpo_lives_its_whole_life_with_sgv(world):
+    # Handshake: the CPO's software registers with TOKEN_A; SGV calls its versions back.
+    answer = world.register()
+    assert (answer["http_status"], answer["status_code"]) == (200, 1000), answer
+    assert rows(world.database, "SELECT state, version FROM parties") == [("registered", "2.2.1")]
+
+    # Push: a Location PUT and a status PATCH through SGV's receiver.
+    body = own(0)
+    pushed = world.cpo.control(
+        "POST", "push", method="PUT", path="locations/ES/XWC/LOC0", body=body
+    )
+    assert (pushed["http_status"], pushed["status_code"]) == (201, 1000), pushed
+    status = {"status": "CHARGING", "last_updated": body["last_updated"]}
+    path = f"locations/ES/XWC/LOC0/{body['evses'][0]['uid']}"
+    pushed = world.cpo.control("POST", "push", method="PATCH", path=path, body=status)
+    assert (pushed["http_status"], pushed["status_code"]) == (200, 1000), pushed
+
+    # Pull, several pages of three: all seven locations, then a full sync that sees one gone.
+    # (The library lower-cases ids it serves, CiString: LOC6 comes back as loc6.)
+    world.cpo.control("PUT", "objects", objects={"locations": [own(n) for n in range(7)]})
+    assert check(world)["objects_returned"] == 7
+    world.cpo.control("PUT", "objects", objects={"locations": [own(n) for n in range(6)]})
+    rows(world.database, "UPDATE parties SET last_full_sync_at = now() - interval '2 days'")
+    run = check(world)
+    assert (run["full_sync"], run["objects_returned"], run["removed"]) == (True, 6, 1), run
+    removed = "SELECT e.status FROM evses e JOIN locations l ON l.id = e.location_fk"
+    assert {
+        s for (s,) in rows(world.database, removed + " WHERE lower(l.location_id) = 'loc6'")
+    } == {"REMOVED"}
+
+    # Renewal by SGV: the CPO calls back with the new TOKEN_C and hands SGV a new TOKEN_B.
+    old_token = world.cpo.state()["sgv_token"]
+    result = world.sgv_command("cpo", "renew", "ES", "XWC")
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = world.cpo.state()
+    assert world.sgv_status(state["sgv_token"]) == 200 and world.sgv_status(old_token) == 401
+    assert rows(world.database, "SELECT token_b FROM parties") == [(state["tokens_b"][0],)]
+    check(world)  # SGV pulls with the CPO's new TOKEN_B
+
+    # Renewal by the CPO: it PUTs new credentials; SGV calls back with its new TOKEN_B.
+    old_token = state["sgv_token"]
+    answer = world.cpo.control("POST", "renew")
+    assert answer["status_code"] == 1000, answer
+    state = world.cpo.state()
+    assert world.sgv_status(state["sgv_token"]) == 200 and world.sgv_status(old_token) == 401
+    assert rows(world.database, "SELECT token_b FROM parties") == [(state["tokens_b"][0],)]
+    check(world)
+
+    # DELETE: unregistered; its token stops working; its live data behaves as deregistered.
+    answer = world.cpo.control("POST", "unregister")
+    assert answer["status_code"] == 1000, answer
+    assert rows(world.database, "SELECT state FROM parties") == [("deregistered",)]
+    assert world.sgv_status(state["sgv_token"]) == 401
