@@ -7,6 +7,7 @@ to install or start it fails the test.
 """
 
 import functools
+import os
 import re
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def _install() -> tuple[str | None, str]:
     """Run the set-up script once per test run; return (python, '') or (None, why)."""
     result = subprocess.run(
         ["bash", str(SCRIPT)],
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHON": sys._base_executable},
+        env={**os.environ, "PYTHON": sys._base_executable},  # pip's settings and proxies
         capture_output=True,
         text=True,
         timeout=600,
