@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import requests
 from requests.structures import CaseInsensitiveDict
 
 MODULES = ("credentials", "locations", "tariffs")
@@ -136,6 +137,12 @@ class CpoServer:
         self.versions = list(versions)
         self.token: str | None = token  # None: no Authorization needed
         self.next_token: str | None = None  # set: a credentials POST/PUT switches to it
+        # True: on a credentials PUT, first call the sender's versions URL and version
+        # details with the token it hands over, and answer 3001 when that fails (the OCPI
+        # update sequence, as extrawest-ocpi does); then answer `after_call_back`.
+        self.call_back = False
+        self.after_call_back = 1000  # the status_code of the answer once the calls worked
+        self.call_backs: list[tuple[str, int]] = []  # (URL, HTTP status) of each call back
         self.accept = accept
         self.modules = list(modules)
         self.role = role  # the role published for modules in 2.2.x
@@ -143,6 +150,7 @@ class CpoServer:
         self.party_id = party_id
         self.max_limit = max_limit  # X-Limit: the most objects a page holds
         self.link = link
+        self.total_count = True  # False: pages carry no X-Total-Count
         self.trailing_slash = trailing_slash
         self.versions_data: Any = None  # set: served as the versions list instead
         self.details_data: dict[str, Any] = {}  # version -> data served instead
@@ -444,6 +452,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with self.cpo._lock:
                 self.cpo.received_credentials.append((self.command, received))
+            if self.command == "PUT" and self.cpo.call_back:
+                outcome = self.call_back(version, received)
+                if outcome != 1000:
+                    self.answer(200, outcome, message="unable to use the client's API")
+                    return
             if self.cpo.next_token:
                 self.cpo.token, self.cpo.next_token = self.cpo.next_token, None
         if self.command == "DELETE":
@@ -452,6 +465,29 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(data=self.cpo.credentials(version))
         else:
             self.answer(405, 2000, message="method not allowed")
+
+    def call_back(self, version: str, received: dict) -> int:
+        """Call the sender's versions and version details with its new token; 1000 or 3001."""
+        token = str(received.get("token", ""))
+        if not version.startswith(("2.0", "2.1")):
+            token = base64.b64encode(token.encode()).decode()
+        auth = {"Authorization": f"Token {token}"}
+        url = str(received.get("url", ""))
+        for step in ("versions", "details"):
+            try:
+                response = requests.get(url, headers=auth, timeout=5)
+            except requests.RequestException:
+                self.cpo.call_backs.append((url, 0))
+                return 3001
+            self.cpo.call_backs.append((url, response.status_code))
+            if response.status_code != 200:
+                return 3001
+            if step == "versions":
+                offered = {v.get("version"): v.get("url") for v in response.json()["data"]}
+                if version not in offered:
+                    return 3002
+                url = offered[version]
+        return self.cpo.after_call_back
 
     def serve_locations(self, version: str, module: str, *rest: str, query: dict, **_: Any) -> None:
         self.serve_sender(version, module, rest, query)
@@ -486,7 +522,9 @@ class Handler(BaseHTTPRequestHandler):
                 and (date_to is None or parse_datetime(obj["last_updated"]) < date_to)
             ]
         page = objects[offset : offset + limit]
-        headers = [("X-Total-Count", str(len(objects))), ("X-Limit", str(self.cpo.max_limit))]
+        headers = [("X-Limit", str(self.cpo.max_limit))]
+        if self.cpo.total_count:
+            headers.append(("X-Total-Count", str(len(objects))))
         headers += self.links(module, version, query, offset, limit, len(objects))
         self.answer(data=page, headers=headers)
 

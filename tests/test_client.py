@@ -402,7 +402,6 @@ def test_pull_reaches_the_end_with_unusual_but_workable_links(cpo, mode):
         ("repeat", 2, "repeats"),
         ("stalled", 2, "does not advance"),
         ("loop", 5, "repeats"),
-        ("foreign", 2, "leaves the registered host"),
     ],
 )
 def test_pull_stops_on_a_link_that_goes_nowhere_useful(cpo, mode, objects_seen, reason):
@@ -414,6 +413,30 @@ def test_pull_stops_on_a_link_that_goes_nowhere_useful(cpo, mode, objects_seen, 
     assert crawl.complete is False
     assert reason in crawl.stopped
     assert time.monotonic() - started < 2
+    assert all(r.headers.get("Host", "").startswith("127.0.0.1") for r in cpo.requests)
+
+
+def test_a_link_to_another_host_is_replaced_by_offsets_on_the_registered_url(cpo):
+    # Issue #16: an extrawest-ocpi CPO's Link names https://OCPI_HOST/…, not where it is
+    # registered. The token never goes there; X-Total-Count lets the crawl page by offset.
+    cpo.link = "foreign"
+    cpo.add("locations", *[location(n) for n in range(5)])
+    crawl = start_pull(cpo, limit=2)
+    assert [obj["id"] for obj in crawl] == [f"LOC{n}" for n in range(5)]
+    assert (crawl.complete, crawl.stopped, crawl.pages) == (True, None, 3)
+    assert [r.query["offset"] for r in cpo.requests_to("locations")] == ["0", "2", "4"]
+    assert all(r.headers.get("Host", "").startswith("127.0.0.1") for r in cpo.requests)
+    [warning] = crawl.warnings
+    assert "leaves the registered host" in warning and "continued by offset" in warning
+
+
+def test_a_link_to_another_host_without_a_total_count_stops_the_pull(cpo):
+    cpo.link = "foreign"
+    cpo.add("locations", *[location(n) for n in range(5)])
+    cpo.total_count = False  # nothing to page by
+    crawl = start_pull(cpo, limit=2)
+    assert len(list(crawl)) == 2
+    assert crawl.complete is False and "no X-Total-Count" in crawl.stopped
     assert all(r.headers.get("Host", "").startswith("127.0.0.1") for r in cpo.requests)
 
 

@@ -54,11 +54,12 @@ def run_line(result: dict) -> str:
         )
         return f"{name}  FAILED ({failures} in a row{unknown}): {result['error']}"
     kind = "full sync" if result["full_sync"] else "incremental"
-    return (
+    line = (
         f"{name}  ok ({kind}): {result['objects_returned']} returned, "
         f"{result['not_pushed']} not pushed, {result['rejected']} rejected, "
         f"{result['removed']} removed, {result['empty_answers']} empty answers"
     )
+    return "\n".join([line, *(f"  warning: {w}" for w in result["warnings"])])
 
 
 @check.command("run")
@@ -75,7 +76,7 @@ def run_command(country: str | None, party: str | None, due: bool, as_json: bool
     Exits 0 when it ran, whatever it found, and exits 0 doing nothing while another host
     runs it (PostgreSQL advisory lock 'sgv.check'; JSON key not_run says so). JSON keys:
     checks (a list of country_code, party_id, started_at, full_sync, skipped, reachable,
-    error, objects_returned, empty_answers, not_pushed, rejected, removed,
+    error, objects_returned, empty_answers, not_pushed, rejected, removed, warnings,
     consecutive_failures, unknown_since).
     """
     parties = None

@@ -248,6 +248,9 @@ def show_text(report: dict) -> str:
             f"{len(report['evses_without_connectors'])}"
         )
         lines += [f"  {u['location_id']}/{u['uid']}" for u in report["evses_without_connectors"]]
+    if report["warnings"]:
+        lines.append(f"Accepted with warnings: {len(report['warnings'])} objects")
+        lines += [f"  {w['object']}: {'; '.join(w['warnings'])}" for w in report["warnings"]]
     lines.append("Data quality:")
     for key, value in report["quality"].items():
         if isinstance(value, dict):
@@ -275,7 +278,8 @@ def show_command(country, party, as_json):
     JSON keys: country_code, party_id, name, tax_id, phone, website, state, version,
     registered_at, token_c_expires_at, token_warning, last_change, inventory,
     rejections, unmatched_locations, unmatched_evses, evses_without_connectors,
-    maintenance, history, quality.
+    warnings (objects stored with warnings: object, warnings), maintenance, history,
+    quality.
     """
     record = existing_party(country, party, as_json)
     result = {**party_report.report(record), "quality": quality_summary(record)}

@@ -178,8 +178,15 @@ SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied 
 
 
 def fits_one_statement(raw: Any) -> bool:
-    """Say whether an EVSE PATCH body touches only the EVSE's own fields (one statement)."""
-    return isinstance(raw, dict) and not {"connectors", "evse_id", "parking"} & raw.keys()
+    """Say whether an EVSE PATCH body touches only the EVSE's own fields (one statement).
+
+    An empty string is read as absent and noted on the location (notes.py): not here.
+    """
+    return (
+        isinstance(raw, dict)
+        and not {"connectors", "evse_id", "parking"} & raw.keys()
+        and "" not in raw.values()
+    )
 
 
 def patch_evse_fields(

@@ -6,23 +6,21 @@ EVSE) so concurrent pushes to one location queue up instead of deadlocking, and 
 """
 
 from sgv.core.dataversion import DYNAMIC, STATIC, touch
-from sgv.core.refusals import Kind, Refused
 from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.ingest import matching, parking
-from sgv.ingest.fast import create_location, fits_one_statement, patch_evse_fields
-from sgv.ingest.lookup import (
-    find_connector,
-    find_evse,
-    require_connector,
-    require_evse,
-    require_location,
+from sgv.ingest.connectors import (  # noqa: F401  (part of this module's API)
+    merge_connectors,
+    patch_connector,
+    put_connector,
 )
+from sgv.ingest.fast import create_location, fits_one_statement, patch_evse_fields
+from sgv.ingest.lookup import find_evse, require_evse, require_location
+from sgv.ingest.notes import note
 from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this module's API)
-    CONNECTOR_COLUMNS,
     LOCATION_COLUMNS,
     Outcome,
-    connector_row,
+    assign,
     distinct_children,
     evse_row,
     location_row,
@@ -35,16 +33,9 @@ from sgv.ingest.rules import (  # noqa: F401  (Outcome, same_id: part of this mo
     stale,
     without,
 )
-from sgv.models import Connector, Evse, Location, Party
+from sgv.models import Evse, Location, Party
 
 # --- locations -----------------------------------------------------------------------
-
-
-def assign(obj: object, values: dict, *keep: str) -> None:
-    """Set an ORM object's columns from a row of values, leaving `keep` as stored."""
-    for column, value in values.items():
-        if column not in keep:
-            setattr(obj, column, value)
 
 
 def apply_location(location: Location, raw: dict, data: dict, partial: bool) -> None:
@@ -114,8 +105,14 @@ def replace_evses(location: Location, raws: list[dict], evses: list[dict]) -> No
             }
 
 
-def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Outcome:
-    """Merge a partial Location update; EVSEs inside it are merged by uid."""
+def patch_location(
+    party: Party, location_id: str, raw: dict, data: dict, warnings: list[str]
+) -> Outcome:
+    """Merge a partial Location update; EVSEs inside it are merged by uid.
+
+    As a PATCH of each EVSE it names (OCPI is silent: ocpi/ocpi#285, #540): an unknown
+    uid is not created (PUT creates) and is added to `warnings`; the rest applies.
+    """
     same_id("id", data.get("id"), location_id)
     distinct_children(data)
     location = require_location(party, location_id, lock=True)
@@ -123,10 +120,15 @@ def patch_location(party: Party, location_id: str, raw: dict, data: dict) -> Out
         return Outcome.STALE
     apply_location(location, raw, data, partial=True)
     for raw_evse, evse_data in zip(raw.get("evses") or [], data.get("evses") or [], strict=True):
-        evse = require_evse(location, evse_data["uid"])
+        evse, uid = find_evse(location, evse_data["uid"]), evse_data["uid"]
+        if evse is None:
+            warnings.append(f"evses[{uid}]: unknown EVSE, not applied (PUT it first)")
+            continue
+        note(location, [], prefix=f"evses[{uid}].", names=evse_data)
         if not stale(evse_data.get("last_updated", data["last_updated"]), evse.last_updated):
             apply_evse(evse, raw_evse, evse_data, partial=True)
     parking.store(location.id, location_id, data, partial=True)
+    note(location, warnings, names=[k for k in data if k != "evses"])
     if {"id", "coordinates", "evses"} & data.keys():
         matching.match([location.id])
     db.session.flush()
@@ -157,7 +159,9 @@ def apply_evse(evse: Evse, raw: dict, data: dict, partial: bool) -> None:
         )
 
 
-def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
+def put_evse(
+    party: Party, location_id: str, evse_uid: str, raw: dict, data: dict, warnings: list[str]
+) -> Outcome:
     """Create or replace one EVSE of a known location."""
     same_id("uid", data.get("uid"), evse_uid)
     distinct_children(data)
@@ -171,6 +175,7 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
         evse = Evse(uid=evse_uid, data={}, position=len(location.evses))
         location.evses.append(evse)
     apply_evse(evse, raw, data, partial=False)
+    note(location, warnings, prefix=f"evses[{evse_uid}].")
     propagate(location, evse.last_updated)
     if data.get("parking"):
         parking.check(location.id, location_id)
@@ -179,7 +184,9 @@ def put_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dic
     return outcome
 
 
-def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: dict) -> Outcome:
+def patch_evse(
+    party: Party, location_id: str, evse_uid: str, raw: dict, data: dict, warnings: list[str]
+) -> Outcome:
     """Merge a partial EVSE update (most often a status change) unless it is older."""
     same_id("uid", data.get("uid"), evse_uid)
     distinct_children(data)
@@ -190,90 +197,12 @@ def patch_evse(party: Party, location_id: str, evse_uid: str, raw: dict, data: d
     if stale(data["last_updated"], evse.last_updated):
         return Outcome.STALE
     apply_evse(evse, raw, data, partial=True)
+    note(location, warnings, prefix=f"evses[{evse_uid}].", names=data)
     propagate(location, evse.last_updated)
     if data.get("parking"):
         parking.check(location.id, location_id)
     if "evse_id" in data:
         matching.match([location.id])
-    db.session.flush()
-    touch(DYNAMIC)
-    return Outcome.UPDATED
-
-
-# --- connectors ----------------------------------------------------------------------
-
-
-def apply_connector(connector: Connector, raw: dict, data: dict, partial: bool) -> None:
-    """Write a connector's fields."""
-    if not partial:
-        assign(connector, connector_row(raw, data), "connector_id")
-        return
-    set_columns(connector, CONNECTOR_COLUMNS, data, partial)
-    if "tariff_ids" in data:
-        connector.tariff_ids = list(data.get("tariff_ids") or [])
-    if "last_updated" in data:
-        connector.last_updated = data["last_updated"]
-    connector.data = merged(connector.data, raw)
-
-
-def merge_connectors(evse: Evse, raws: list[dict], connectors: list[dict], partial: bool) -> None:
-    """Apply connectors by id; a full EVSE drops the connectors it no longer lists."""
-    listed = set()
-    for position, (raw, data) in enumerate(zip(raws, connectors, strict=True)):
-        connector = find_connector(evse, data["id"])
-        if connector is None:
-            if partial and not {"standard", "last_updated"} <= data.keys():
-                raise Refused(
-                    Kind.INVALID,
-                    f"connectors: unknown connector '{data['id']}': PUT it first",
-                )
-            connector = Connector(connector_id=data["id"], data={})
-            evse.connectors.append(connector)
-        apply_connector(connector, raw, data, partial)
-        if not partial:
-            connector.position = position
-        listed.add(id(connector))
-    if not partial:
-        for connector in [c for c in evse.connectors if id(c) not in listed]:
-            evse.connectors.remove(connector)
-
-
-def put_connector(
-    party: Party, location_id: str, evse_uid: str, connector_id: str, raw: dict, data: dict
-) -> Outcome:
-    """Create or replace one connector of a known EVSE."""
-    same_id("id", data.get("id"), connector_id)
-    location = require_location(party, location_id, lock=True)
-    evse = require_evse(location, evse_uid)
-    connector = find_connector(evse, connector_id)
-    if connector is not None and stale(data["last_updated"], connector.last_updated):
-        return Outcome.STALE
-    outcome = Outcome.UPDATED
-    if connector is None:
-        outcome = Outcome.CREATED
-        connector = Connector(connector_id=connector_id, data={}, position=len(evse.connectors))
-        evse.connectors.append(connector)
-    apply_connector(connector, raw, data, partial=False)
-    propagate(evse, connector.last_updated)
-    propagate(location, connector.last_updated)
-    db.session.flush()
-    touch(DYNAMIC)
-    return outcome
-
-
-def patch_connector(
-    party: Party, location_id: str, evse_uid: str, connector_id: str, raw: dict, data: dict
-) -> Outcome:
-    """Merge a partial connector update (e.g. new tariff_ids) unless it is older."""
-    same_id("id", data.get("id"), connector_id)
-    location = require_location(party, location_id, lock=True)
-    evse = require_evse(location, evse_uid)
-    connector = require_connector(evse, connector_id)
-    if stale(data["last_updated"], connector.last_updated):
-        return Outcome.STALE
-    apply_connector(connector, raw, data, partial=True)
-    propagate(evse, connector.last_updated)
-    propagate(location, connector.last_updated)
     db.session.flush()
     touch(DYNAMIC)
     return Outcome.UPDATED

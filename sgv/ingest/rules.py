@@ -74,6 +74,13 @@ CONNECTOR_COLUMNS = {
 }
 
 
+def assign(obj: object, values: dict, *keep: str) -> None:
+    """Set an ORM object's columns from a row of values, leaving `keep` as stored."""
+    for column, value in values.items():
+        if column not in keep:
+            setattr(obj, column, value)
+
+
 def set_columns(obj: object, columns: dict[str, str], data: dict, partial: bool) -> None:
     """Copy normalised values onto columns; a full object clears what it leaves out."""
     for column, field in columns.items():

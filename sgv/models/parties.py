@@ -36,6 +36,9 @@ class Party(db.Model):
     token_a_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     token_c_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     token_c_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The next TOKEN_C while the platform's renewal PUT runs: the CPO may call back with it
+    # before answering (OCPI credentials update); set only during that exchange.
+    token_c_pending_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     token_b: Mapped[str | None] = mapped_column(sa.String(64))
     token_b_encoding: Mapped[str | None] = mapped_column(sa.String(8))  # base64 | raw
     versions_url: Mapped[str | None] = mapped_column(sa.String(255))

@@ -26,7 +26,14 @@ CALLER = select(
     _parties.token_a_digest,
     _parties.token_c_digest,
     _parties.token_c_expires_at,
-).where(or_(_parties.token_c_digest == any_(_digests), _parties.token_a_digest == any_(_digests)))
+    _parties.token_c_pending_digest,
+).where(
+    or_(
+        _parties.token_c_digest == any_(_digests),
+        _parties.token_a_digest == any_(_digests),
+        _parties.token_c_pending_digest == any_(_digests),
+    )
+)
 
 
 def authenticate(*, allow_token_a: bool) -> Row:
@@ -47,6 +54,10 @@ def authenticate(*, allow_token_a: bool) -> Row:
                     raise Refused(
                         ProtocolKind.UNAUTHENTICATED, "Token expired: renew the credentials"
                     )
+                return _caller(party, token, "C")
+            # The TOKEN_C our renewal PUT is handing over: valid while that exchange runs,
+            # since the CPO may call our versions endpoint with it before it answers.
+            if hmac.compare_digest(party.token_c_pending_digest or "", hashed):
                 return _caller(party, token, "C")
             if hmac.compare_digest(party.token_a_digest or "", hashed):
                 if not allow_token_a:

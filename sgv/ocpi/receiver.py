@@ -95,7 +95,7 @@ def patch_location(cc: str, pid: str, location_id: str):
     """Receive a partial Location update."""
     party = module_party(cc, pid, location_id=location_id)
     raw, data, warnings = pushed(load_location, cc, pid, partial=True)
-    outcome = ingest.patch_location(party, location_id, raw, data)
+    outcome = ingest.patch_location(party, location_id, raw, data, warnings)
     return acknowledge(outcome, warnings=warnings)
 
 
@@ -112,7 +112,7 @@ def put_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     """Receive a full EVSE of a known location."""
     party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
     raw, data, warnings = pushed(load_evse, cc, pid, partial=False)
-    outcome = ingest.put_evse(party, location_id, evse_uid, raw, data)
+    outcome = ingest.put_evse(party, location_id, evse_uid, raw, data, warnings)
     return acknowledge(outcome, warnings=warnings)
 
 
@@ -125,7 +125,7 @@ def patch_evse(cc: str, pid: str, location_id: str, evse_uid: str):
         autocommit_session()
     party = module_party(cc, pid, location_id=location_id, evse_uid=evse_uid)
     raw, data, warnings = pushed(load_evse, cc, pid, partial=True)
-    outcome = ingest.patch_evse(party, location_id, evse_uid, raw, data)
+    outcome = ingest.patch_evse(party, location_id, evse_uid, raw, data, warnings)
     return acknowledge(outcome, warnings=warnings)
 
 
@@ -146,7 +146,7 @@ def put_connector(cc: str, pid: str, location_id: str, evse_uid: str, connector_
         cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
     )
     raw, data, warnings = pushed(load_connector, cc, pid, partial=False)
-    outcome = ingest.put_connector(party, location_id, evse_uid, connector_id, raw, data)
+    outcome = ingest.put_connector(party, location_id, evse_uid, connector_id, raw, data, warnings)
     return acknowledge(outcome, warnings=warnings)
 
 
@@ -157,7 +157,9 @@ def patch_connector(cc: str, pid: str, location_id: str, evse_uid: str, connecto
         cc, pid, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
     )
     raw, data, warnings = pushed(load_connector, cc, pid, partial=True)
-    outcome = ingest.patch_connector(party, location_id, evse_uid, connector_id, raw, data)
+    outcome = ingest.patch_connector(
+        party, location_id, evse_uid, connector_id, raw, data, warnings
+    )
     return acknowledge(outcome, warnings=warnings)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from sgv.core.refusals import Kind, Refused
+from sgv.extensions import db
 from sgv.models import Party
 from sgv.ocpi import client
 from sgv.ocpi.tokens import digest, new_token
@@ -98,6 +99,7 @@ def store_connection(party: Party, credentials: dict, deal: client.Negotiation) 
     party.endpoints = deal.endpoints
     party.roles = credentials.get("roles", [])
     party.token_c_digest = digest(token_c)
+    party.token_c_pending_digest = None  # a CPO's own PUT ends any renewal of ours
     party.token_c_expires_at = datetime.now(UTC) + timedelta(days=current_app.config["TOKEN_DAYS"])
     return token_c
 
@@ -147,6 +149,7 @@ def unregister(party: Party, *, actor: str) -> None:
     """Forget the CPO's connection; its live data behaves as deregistered (SPEC §3, §4)."""
     party = locked(party)
     party.token_b = party.token_b_encoding = party.token_c_digest = None
+    party.token_c_pending_digest = None
     party.token_c_expires_at = None
     party.endpoints = {}
     if party.state != "deregistered":
@@ -154,29 +157,41 @@ def unregister(party: Party, *, actor: str) -> None:
 
 
 def renew(party: Party, *, actor: str) -> Issued:
-    """Renew our side: PUT new credentials to the CPO, then switch to the new TOKEN_C.
+    """Renew our side: PUT new credentials to the CPO; the new TOKEN_C works from the start.
 
-    The CPO learns the new token before the old one stops working, so a failed call
-    changes nothing.
+    OCPI's credentials update lets the CPO call our versions endpoint with the new token
+    before it answers the PUT, so that token is accepted (pending) during the exchange,
+    beside the current one: committed before the call, so any worker sees it. The old
+    token is retired when the CPO accepts; the pending one dropped when it refuses, which
+    changes nothing else. Commits (no transaction stays open across the outbound call).
     """
     url = client.endpoint_url(party.endpoints or {}, "credentials")
     if not party.token_b or not url:
         raise Refused(Kind.NOT_REGISTERED, "Not registered: nothing to renew")
     token_c = new_token()
+    party = locked(party)
+    party.token_c_pending_digest = digest(token_c)
+    version, token_b = party.version, party.token_b
+    encoding = party.token_b_encoding or "base64"
+    db.session.commit()
     try:
         theirs = client.put_credentials(
             url,
-            party.token_b,
-            our_credentials(party.version, token_c),
-            version=party.version,
-            encoding=party.token_b_encoding or "base64",
+            token_b,
+            our_credentials(version, token_c),
+            version=version,
+            encoding=encoding,
             timeout=current_app.config["HTTP_TIMEOUT"],
             allow_private=current_app.config["OUTBOUND_ALLOW_PRIVATE"],
         )
     except client.CpoError as error:
+        party = locked(party)
+        party.token_c_pending_digest = None
+        db.session.commit()
         raise Refused(error.kind, str(error)) from error
     party = locked(party)
     party.token_c_digest = digest(token_c)
+    party.token_c_pending_digest = None
     party.token_c_expires_at = datetime.now(UTC) + timedelta(days=current_app.config["TOKEN_DAYS"])
     if isinstance(theirs, dict) and theirs.get("token"):
         party.token_b = theirs["token"]

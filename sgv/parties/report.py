@@ -11,6 +11,7 @@ from sgv.parties.maintenance import active, windows
 
 TOKEN_WARNING_DAYS = 30
 LATEST_REJECTIONS = 10
+WARNED_OBJECTS = 50  # objects listed with their warnings in `cpo show`
 
 
 def history(party: Party) -> list[dict]:
@@ -134,6 +135,30 @@ def evses_without_connectors(party: Party) -> list[dict]:
     return [dict(row._mapping) for row in rows]
 
 
+def push_warnings(party: Party) -> list[dict]:
+    """List the CPO's objects stored with warnings: values accepted although wrong (§3).
+
+    The EVSEs without connectors have their own list (evses_without_connectors).
+    """
+    rows = db.session.execute(
+        text("""
+        SELECT 'location ' || location_id AS object, warnings FROM locations
+        WHERE party_fk = :party AND jsonb_array_length(warnings) > 0
+        UNION ALL
+        SELECT 'tariff ' || tariff_id, warnings FROM tariffs
+        WHERE party_fk = :party AND jsonb_array_length(warnings) > 0
+        ORDER BY 1 LIMIT :limit
+    """),
+        {"party": party.id, "limit": WARNED_OBJECTS},
+    ).all()
+    found = []
+    for row in rows:
+        kept = [w for w in row.warnings if "connectors: none" not in w]
+        if kept:
+            found.append({"object": row.object, "warnings": kept})
+    return found
+
+
 def token_warning(party: Party, now: datetime | None = None) -> str | None:
     """Warn when TOKEN_C expires within 30 days (or has expired)."""
     expiry = party.token_c_expires_at
@@ -167,6 +192,7 @@ def report(party: Party) -> dict:
         "unmatched_locations": matching.unmatched_locations(party.id),
         "unmatched_evses": matching.unmatched_evses(party.id),
         "evses_without_connectors": evses_without_connectors(party),
+        "warnings": push_warnings(party),
         "maintenance": [
             {
                 "id": w.id,

@@ -29,7 +29,7 @@ from sgv.extensions import db
 from sgv.models import CheckRun, MaintenanceWindow, Party
 from sgv.ocpi import client
 from sgv.parties.lifecycle import locked, show_unknown
-from sgv.quality.pull import MODULES, REJECTIONS_KEPT, Plan, Pulled, fetch
+from sgv.quality.pull import MODULES, REJECTIONS_KEPT, Plan, Pulled, fetch, warnings_in
 from sgv.quality.sync import Tally, remove_locations, remove_tariffs, sync_locations, sync_tariffs
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ def run_summary(run: CheckRun) -> dict:
         "not_pushed": run.not_pushed,
         "rejected": run.rejected,
         "removed": (run.details or {}).get("removed_count", 0),
+        "warnings": warnings_in(run.details),
         "consecutive_failures": party.consecutive_failures,
         "unknown_since": party.unknown_since,
     }

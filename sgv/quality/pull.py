@@ -89,6 +89,7 @@ class Pulled:
     pages: int = 0
     complete: bool = False
     stopped: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what the crawl worked around
     encoding: str | None = None  # the token form that worked
     attempts: int = 1
 
@@ -115,8 +116,15 @@ class Pulled:
             "pages": self.pages,
             "complete": self.complete,
             "stopped": self.stopped,
+            "warnings": self.warnings,
             "attempts": self.attempts,
         }
+
+
+def warnings_in(details: dict | None) -> list[str]:
+    """Return the warnings a CheckRun's pulls recorded, module by module."""
+    modules = (details or {}).get("modules", {})
+    return [warning for module in modules.values() for warning in module.get("warnings", [])]
 
 
 def validate(pulled: Pulled, plan: Plan, raw: Any) -> None:
@@ -157,6 +165,7 @@ def crawl(plan: Plan, module: str) -> Pulled:
             pulled.returned += 1
             validate(pulled, plan, raw)
         pulled.pages, pulled.complete, pulled.stopped = pages.pages, pages.complete, pages.stopped
+        pulled.warnings = [f"{module}: {warning}" for warning in pages.warnings]
         pulled.encoding = pages.encoding
     return pulled
 

@@ -152,7 +152,7 @@ def newer_evses(party: Party, location: Location, item: Valid) -> int:
         evse = held.get(data["uid"].lower())
         if evse is not None and same(ingest.evse_document(evse), raw):
             continue
-        outcome = ingest.put_evse(party, location.location_id, data["uid"], raw, data)
+        outcome = ingest.put_evse(party, location.location_id, data["uid"], raw, data, [])
         applied += outcome is not ingest.Outcome.STALE
     return applied
 

@@ -1,7 +1,10 @@
 """Pulling a CPO's Sender interface page by page (SPEC §3, as a client; §5, the check).
 
 Pagination follows `Link`, else `X-Total-Count` and offsets; guards stop a crawl that
-repeats, does not advance, or leaves the registered host.
+repeats or does not advance. A `Link` to another origin than the registered URL (an
+extrawest-ocpi CPO writes https://OCPI_HOST/… whatever it serves) is never followed —
+the token would go there — but the crawl goes on by offset/limit on the registered URL
+while `X-Total-Count` says more, and says so in `warnings`.
 """
 
 import logging
@@ -79,10 +82,12 @@ class Crawl(Iterator[dict]):
 
     `complete` is True only when the CPO's own pagination said the last page was reached,
     so a full sync may treat what it did not see as gone. A guard that stops the crawl
-    (repeated or non-advancing Link, empty page, Link to another host, page limit)
-    leaves `complete` False and says why in `stopped`. A failed call raises CpoError;
-    objects already yielded stay yielded. Each page is a call within `timeout`; `within`
-    (a time.monotonic() deadline) ends the whole crawl, however many pages are left.
+    (repeated or non-advancing Link, empty page, Link to another host without
+    X-Total-Count, page limit) leaves `complete` False and says why in `stopped`; a Link
+    to another host with X-Total-Count is replaced by offsets, noted in `warnings`. A
+    failed call raises CpoError; objects already yielded stay yielded. Each page is a
+    call within `timeout`; `within` (a time.monotonic() deadline) ends the whole crawl,
+    however many pages are left.
     """
 
     def __init__(
@@ -114,6 +119,8 @@ class Crawl(Iterator[dict]):
         self.server_limit: int | None = None  # the last X-Limit seen
         self.complete = False
         self.stopped: str | None = None
+        self.warnings: list[str] = []  # what the crawl worked around, for the CPO's report
+        self.by_offset = False  # the Link header proved unusable: offsets from then on
         self.first_url = with_query(
             url,
             date_from=utc_text(date_from) if date_from else None,
@@ -193,9 +200,17 @@ class Crawl(Iterator[dict]):
                     raise CpoUnreachable(f"GET {url}: data is not a list", url=url)
                 self.total_count = int_header(answer.response, "X-Total-Count")
                 self.server_limit = int_header(answer.response, "X-Limit")
-                following = next_link(answer.response.headers.get("Link"), url)
+                following = self._usable(next_link(answer.response.headers.get("Link"), url))
                 if following is None:
                     following = self._by_offset(url, len(items))
+                if self.by_offset and following is None and self.total_count is None:
+                    self.objects += len(items)
+                    yield from items
+                    self._stop(
+                        "the Link header leaves the registered host, and no X-Total-Count "
+                        "allows paging by offset on the registered URL"
+                    )
+                    return
                 if following is not None and not items:
                     self._stop(f"empty page at {url} although more were announced")
                     return
@@ -205,6 +220,18 @@ class Crawl(Iterator[dict]):
                     self.complete = True
                     return
                 url, previous = following, url
+
+    def _usable(self, link: str | None) -> str | None:
+        """Return the Link target, or None when it leaves the registered origin (noted)."""
+        if link is None or origin(link) == origin(self.url):
+            return None if self.by_offset else link
+        if not self.by_offset:
+            self.by_offset = True
+            self.warnings.append(
+                f"the Link header leaves the registered host ({link}): "
+                "continued by offset/limit on the registered URL"
+            )
+        return None
 
     def _by_offset(self, url: str, received: int) -> str | None:
         """Return the next page by offset when Link is missing but X-Total-Count says more."""

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields
 from marshmallow.exceptions import SCHEMA
 
 from sgv.ocpi.schemas import v211, v221, v230
+from sgv.ocpi.schemas.usable import usable
 from sgv.ocpi.schemas.values import Lenient
 
 __all__ = [
@@ -119,10 +120,11 @@ def _load(version: str, kind: str, body: Any, partial: bool) -> LoadResult:
         errors.setdefault("last_updated", []).append("Required in a PATCH (OCPI 2.2.1).")
     if errors:
         raise ValidationError(errors)
+    notes = usable(schema, data, IDENTITY)  # empty strings, time zone, country
     # A PATCH merges connectors by id ([] changes none): only a full object can lack them.
     empty = [] if partial else _empty_evses(kind, data)
     extra = v230.warnings(kind, body) if version == "2.3.0" else []
-    return LoadResult(data, _warnings(schema, data) + extra + empty)
+    return LoadResult(data, notes + _warnings(schema, data) + extra + empty)
 
 
 @cache
