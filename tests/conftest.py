@@ -20,6 +20,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from sgv import create_app
+from sgv.config import cache_config
 from sgv.core import dataversion
 from sgv.extensions import db
 from tests.pg_cluster import Replica, streaming_replica
@@ -132,6 +133,18 @@ def rolled_back(app: Flask) -> Iterator[None]:
 def app(rolled_back_database: str) -> Iterator[Flask]:
     """An app whose every write is rolled back at the end of the test."""
     app = create_app(app_settings(rolled_back_database))
+    with app.app_context(), rolled_back(app):
+        yield app
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def app_on_each_cache(request, rolled_back_database: str) -> Iterator[Flask]:
+    """`app`, once with the in-process cache and once with the run's own Redis (emptied)."""
+    cache = {}
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        cache = {"CACHE_URL": url, **cache_config(url)}
+    app = create_app(app_settings(rolled_back_database, **cache))
     with app.app_context(), rolled_back(app):
         yield app
 
