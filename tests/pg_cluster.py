@@ -141,7 +141,13 @@ def streaming_replica(primary_url: str) -> Iterator[Replica]:
               "-p", str(primary.port or 5432), "-U", primary.username or "sgv",
               "-D", str(directory / "data"), "-R", "-X", "stream", "-c", "fast",
               "--no-sync"]  # fmt: skip
-    subprocess.run(as_owner(*backup), check=True, capture_output=True, timeout=300)
+    for attempt in range(3):  # a database dropped mid-copy by a parallel run fails it
+        shutil.rmtree(directory / "data", ignore_errors=True)
+        done = subprocess.run(as_owner(*backup), capture_output=True, text=True, timeout=300)
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"pg_basebackup failed: {done.stderr.strip()}")
     try:
         replica.start()
         yield replica

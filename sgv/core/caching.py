@@ -82,8 +82,10 @@ def once(
             return entry
         if building(key):
             try:
-                entry = build()
-                cache.set(key, entry, timeout=timeout)
+                entry = cache.get(key)  # built by the holder we just followed?
+                if entry is None or not usable(entry):
+                    entry = build()
+                    cache.set(key, entry, timeout=timeout)
             finally:
                 built(key)
             return entry

@@ -167,6 +167,9 @@ def copy_or_claim(key: str) -> tuple[bytes | None, str | None]:
     deadline = time.monotonic() + caching.BUILD_WAIT
     while (copy := cache.get(key)) is None:
         if caching.building(key):
+            if (copy := cache.get(key)) is not None:  # kept by the holder we just followed
+                caching.built(key)
+                return copy, None
             return None, key
         if time.monotonic() > deadline:
             return None, None
