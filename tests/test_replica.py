@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from sgv import create_app
+from sgv.config import cache_config
 from sgv.core import dataversion
 from sgv.extensions import db
 from tests.conftest import app_settings, truncate_all
@@ -129,3 +130,30 @@ def test_a_replica_that_does_not_answer_leaves_public_reads_on_the_primary(commi
 def test_a_replica_url_that_is_not_postgresql_is_refused_with_its_name(url):
     with pytest.raises(ValueError, match="SGV_REPLICA_URL"):
         create_app(app_settings("postgresql://sgv@127.0.0.1:1/x", REPLICA_URL=url))
+
+
+def test_a_bump_on_one_host_tells_the_others_through_redis_how_far_to_wait(
+    committed_database, replica, redis_url
+):
+    """Another host learns the bump's own WAL position from Redis, not a later one."""
+    name = make_url(committed_database).database
+    shared = {"REPLICA_URL": replica.url(name), "CACHE_URL": redis_url, **cache_config(redis_url)}
+    one, other = (create_app(app_settings(committed_database, **shared)) for _ in range(2))
+    alone = create_app(app_settings(committed_database, REPLICA_URL=replica.url(name)))
+    try:
+        with one.app_context():
+            dataversion.bump(dataversion.STATIC, dataversion.DYNAMIC)
+        with psycopg.connect(committed_database, autocommit=True) as conn:
+            conn.execute("SELECT pg_logical_emit_message(false, 'sgv-test', 'later WAL')")
+            now = dataversion.lsn_number(
+                conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
+            )
+        with other.test_request_context("/map/live.json"):
+            assert dataversion.on_primary().lsn < now  # the bump's position, from Redis
+        with alone.test_request_context("/map/live.json"):
+            assert dataversion.on_primary().lsn >= now  # no shared cache: the position now
+    finally:
+        for app in (one, other, alone):
+            with app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()

@@ -65,7 +65,8 @@ def bump(*sequences: str) -> None:
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
     if recording and row is not None:
-        _record(dict(zip(sequences, row, strict=False)), row[-1])
+        # current() reads last_value + 1 once called: the version this bump made.
+        _record({name: value + 1 for name, value in zip(sequences, row, strict=False)}, row[-1])
 
 
 def lsn_key(sequence: str) -> str:
