@@ -12,8 +12,9 @@ In one run:
    cached), the map's live.json and status.json?since= (one minute back), while the
    dynamic data version moves once a second (as pushes do), so cached documents churn;
 3. reads the bench database's counters in pg_stat_database on the primary and on the
-   replica before and after (after the hosts stopped, so every backend flushed its
-   statistics): transactions and rows read (tup_returned + tup_fetched) on each.
+   replica before the measured load (after 5 s of the same load, so every pooled
+   connection is open, and 11 s of rest, so its statistics are flushed) and after it
+   (once the hosts stopped): transactions and rows read (tup_returned + tup_fetched).
 
 Prints requests per second, failures, p50/p99 latency, and the primary's share of the
 transactions and rows of the public reads. A measurement: it exits 0 whatever the figures.
@@ -154,7 +155,6 @@ def main() -> None:
             for mode in ("primary", "replica"):
                 extra = {"REPLICA_URL": replica.url(name)} if mode == "replica" else {}
                 env = {"CACHE_URL": cache_url, "RATELIMIT_ENABLED": "false", **extra}
-                before = counters(url, name), counters(replica.url("postgres"), name)
 
                 # What a push's commit does after it: the bump, recording the WAL position.
                 pusher = create_app(settings(url) | {"CACHE_URL": cache_url, **extra})
@@ -168,6 +168,11 @@ def main() -> None:
                     gunicorn(url, workers=2, start_timeout=120, **env) as a,
                     gunicorn(url, workers=2, start_timeout=120, **env) as b,
                 ):
+                    # Every pooled connection opened (catalog reads are not public reads),
+                    # and its statistics flushed (an idle backend: within 10 s).
+                    load([a, b], ids, 5, options.clients, bump)
+                    time.sleep(11)
+                    before = counters(url, name), counters(replica.url("postgres"), name)
                     figures = load([a, b], ids, options.seconds, options.clients, bump)
                 time.sleep(1)
                 after = counters(url, name), counters(replica.url("postgres"), name)
@@ -176,6 +181,7 @@ def main() -> None:
                 figures["primary_xact_share"] = primary[0] / max(1, primary[0] + standby[0])
                 figures["primary_rows_share"] = primary[1] / max(1, primary[1] + standby[1])
                 figures["mode"] = mode
+                figures["primary"], figures["standby"] = primary, standby
                 rows.append(figures)
                 print(figures, flush=True)
     print("\n| mode | req/s | failed | p50 ms | p99 ms | primary: transactions | rows read |")
