@@ -8,6 +8,7 @@ from sgv.config import (
     cache_config,
     engine_options,
     outbound_allowance,
+    replica_binds,
     sqlalchemy_url,
 )
 from sgv.core.proxy import TrustedProxyFix, trusted_networks
@@ -30,11 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from sgv import errors, health, maps, models, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
-    from sgv.core import headers, limits
+    from sgv.core import headers, limits, replica
     from sgv.ocpi import api as ocpi_api
     from sgv.operators import views as operators
 
-    limits.init_app(app, public=(opendata.bp, maps.bp, operators.bp))
+    public = (opendata.bp, maps.bp, operators.bp)
+    limits.init_app(app, public=public)
+    replica.init_app(app, public=public)
     headers.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(opendata.bp)
@@ -59,6 +62,8 @@ def _derive_settings(app: Flask) -> None:
         )
     config.setdefault("SQLALCHEMY_DATABASE_URI", sqlalchemy_url(config["DATABASE_URL"]))
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(int(config["THREADS"])))
+    config.setdefault("SQLALCHEMY_BINDS", replica_binds(config["REPLICA_URL"]))
+    config["REPLICA_MAX_WAIT"] = float(config["REPLICA_MAX_WAIT"])
     for key, value in cache_config(config["CACHE_URL"]).items():
         config.setdefault(key, value)
     config["MAX_CONTENT_LENGTH"] = config["MAX_BODY"]

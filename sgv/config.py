@@ -12,6 +12,9 @@ class Defaults:
 
     DATABASE_URL = DEFAULT_DATABASE_URL
     CACHE_URL = ""  # empty: in-process cache; redis://… in production
+    # A streaming replica for the public door's reads (sgv/core/replica.py); empty: none.
+    REPLICA_URL = ""
+    REPLICA_MAX_WAIT = 0.2  # seconds a public read waits for the replica, then reads the primary
     PUBLIC_URL = "http://127.0.0.1:5000"
     PARTY_ID = "SGV"
     COUNTRY_CODE = "ES"
@@ -75,6 +78,17 @@ def engine_options(threads: int) -> dict:
     A pool smaller than the threads would open and close a connection per request.
     """
     return {"pool_pre_ping": True, "pool_size": threads}
+
+
+def replica_binds(replica_url: str) -> dict:
+    """Map SGV_REPLICA_URL onto Flask-SQLAlchemy binds: the replica as bind "replica"."""
+    if not replica_url:
+        return {}
+    if not replica_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise ValueError(
+            f"SGV_REPLICA_URL must be empty or a postgresql:// URL, not {replica_url!r}"
+        )
+    return {"replica": sqlalchemy_url(replica_url)}
 
 
 def outbound_allowance(value: Any) -> bool | tuple:

@@ -6,6 +6,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,7 +24,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+ROUTE = "sgv_route"  # Session.info: a callable that picks this session's engine (or None)
+
+
+class RoutingSession(Session):
+    """Flask-SQLAlchemy's session, which a public read may send to a replica.
+
+    sgv/core/replica.py puts a chooser in `info[ROUTE]` for the public blueprints' requests;
+    every other session (OCPI, commands, the hourly check) uses the primary as before.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
+        route = self.info.get(ROUTE)
+        if bind is None and route is not None and (chosen := route()) is not None:
+            return chosen
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 cache = Cache()
 migrate = Migrate()
 

@@ -2,6 +2,9 @@
 
 `app` rolls every test back; `committed_app` commits for real (for gunicorn, Chromium,
 racing connections, rejections recorded in their own transaction) and truncates after.
+`redis_url` is a real redis-server of the run's own, emptied for each test; `replica` a
+real streaming replica of the test server (pg_basebackup -R), one per run, started only
+when a test asks for it.
 """
 
 import os
@@ -11,14 +14,17 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
+import redis
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from sgv import create_app
+from sgv.config import cache_config
 from sgv.core import dataversion
 from sgv.extensions import db
-from tests.servers import RELAXED_LIMITS
+from tests.pg_cluster import Replica, streaming_replica
+from tests.servers import RELAXED_LIMITS, redis_server
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.
 ADMIN_URL = os.environ.get("SGV_TEST_DATABASE_URL", "postgresql://sgv@127.0.0.1:54320/postgres")
@@ -131,6 +137,18 @@ def app(rolled_back_database: str) -> Iterator[Flask]:
         yield app
 
 
+@pytest.fixture(params=["in-process", "redis"])
+def app_on_each_cache(request, rolled_back_database: str) -> Iterator[Flask]:
+    """`app`, once with the in-process cache and once with the run's own Redis (emptied)."""
+    cache = {}
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        cache = {"CACHE_URL": url, **cache_config(url)}
+    app = create_app(app_settings(rolled_back_database, **cache))
+    with app.app_context(), rolled_back(app):
+        yield app
+
+
 def truncate_all() -> None:
     """Empty every table of ours (not PostGIS's), restarting id sequences."""
     tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
@@ -154,3 +172,32 @@ def committed_app(committed_database: str) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def _redis_server() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(_redis_server: str) -> str:
+    """The URL of the run's own redis-server (tests/servers.py), emptied for this test."""
+    redis.Redis.from_url(_redis_server).flushdb()
+    return _redis_server
+
+
+@pytest.fixture(scope="session")
+def replica() -> Iterator[Replica]:
+    """A streaming replica of the test server, replaying without delay at each test's start."""
+    with streaming_replica(ADMIN_URL) as server:
+        yield server
+
+
+@pytest.fixture
+def caught_up_replica(replica: Replica) -> Iterator[Replica]:
+    """The replica, replaying at once and caught up with the primary; the same after the test."""
+    replica.apply_delay(0)
+    replica.catch_up(ADMIN_URL)
+    yield replica
+    replica.apply_delay(0)

@@ -53,7 +53,11 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) ->
 
 @contextmanager
 def gunicorn(
-    database_url: str, workers: int = 2, args: tuple[str, ...] = (), **settings: str
+    database_url: str,
+    workers: int = 2,
+    args: tuple[str, ...] = (),
+    start_timeout: float = 20.0,
+    **settings: str,
 ) -> Iterator[str]:
     """Serve wsgi:app under gunicorn on a free port; yield its base URL.
 
@@ -80,7 +84,7 @@ def gunicorn(
         env=env,
     )
     try:
-        wait_until_up(base_url + "/healthz", process)
+        wait_until_up(base_url + "/healthz", process, start_timeout)
         yield base_url
     finally:
         stop(process)

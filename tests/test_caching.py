@@ -2,10 +2,18 @@
 
 import json
 
+import pytest
+
 from sgv.core import caching, dataversion
 from sgv.extensions import db
 from sgv.models import Party
 from tests.public_helpers import add_installation, live_cpo, push_status
+
+
+@pytest.fixture
+def app(app_on_each_cache):
+    """Every test here runs with the in-process cache and with a real Redis."""
+    return app_on_each_cache
 
 
 def live_ids(client) -> list[str]:

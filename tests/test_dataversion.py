@@ -17,6 +17,12 @@ from tests.ocpi_helpers import headers
 from tests.public_helpers import add_installation, live_cpo, push_status
 
 
+@pytest.fixture
+def app(app_on_each_cache):
+    """Every test here runs with the in-process cache and with a real Redis."""
+    return app_on_each_cache
+
+
 def moved(before: dict[str, int]) -> dict[str, int]:
     """Return how far each data version moved since `before`."""
     now = dataversion.current()

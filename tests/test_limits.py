@@ -8,7 +8,6 @@ SGV_CACHE_URL shares the counts (exactly the limit passes).
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
@@ -20,7 +19,7 @@ from sgv import create_app
 from sgv.config import Defaults, ratelimit_storage
 from tests.conftest import app_settings, rolled_back
 from tests.ocpi_helpers import headers, make_party
-from tests.servers import free_port, gunicorn, redis_server
+from tests.servers import free_port, gunicorn
 
 AUTH = int(Defaults.RATELIMIT_AUTH.split("/")[0])  # 60
 PUBLIC = int(Defaults.RATELIMIT_PUBLIC.split("/")[0])  # 1200
@@ -136,13 +135,6 @@ def test_the_counts_live_where_the_cache_does(cache_url, storage):
 
 
 # --- gunicorn, two workers ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A real redis-server of the tests' own (tests/servers.py)."""
-    with redis_server() as url:
-        yield url
 
 
 def statuses(url: str, count: int, token: str = "not-a-token-of-anyone") -> Counter:

@@ -3,6 +3,11 @@
 A key carries the current static and/or dynamic data version, which committed changes
 bump (sgv/core/dataversion.py): a revocation or a push is visible on the next request, with
 no invalidation to forget, and the version pair doubles as an ETag.
+
+A document is built once per version across every worker and host that share the cache
+(Redis, SGV_CACHE_URL): the first to miss takes a build lock (`cache.add`, Redis SET NX)
+and the others wait for its result, at most BUILD_WAIT seconds, instead of all querying
+the database for the same thing at the moment a version moves.
 """
 
 import hashlib
@@ -39,11 +44,54 @@ def versioned(
     """
     tag = version_tag(depends, *parts)
     key = f"sgv:{name}:{tag}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, timeout=timeout)
-    return value, tag
+    # Kept as a 1-tuple, so that a None (no such installation) is cached too.
+    return once(key, lambda: (build(),), lambda entry: True, timeout=timeout)[0], tag
+
+
+BUILD_WAIT = 10.0  # seconds a request waits for another's build before building itself
+POLL = 0.01  # seconds between two looks for it
+
+
+def building(key: str) -> bool:
+    """Take the build lock of `key`; False when another worker or host holds it."""
+    return bool(cache.add(f"{key}:building", 1, timeout=int(BUILD_WAIT) + 1))
+
+
+def built(key: str) -> None:
+    """Release the build lock of `key`."""
+    cache.delete(f"{key}:building")
+
+
+def being_built(key: str) -> bool:
+    """Tell whether someone holds the build lock of `key`."""
+    return cache.get(f"{key}:building") is not None
+
+
+def once(
+    key: str,
+    build: Callable[[], Any],
+    usable: Callable[[Any], bool],
+    *,
+    timeout: int | None = None,
+) -> Any:
+    """Return the usable entry under `key`, built by one process for all who ask at once."""
+    deadline = time.monotonic() + BUILD_WAIT
+    while True:
+        entry = cache.get(key)
+        if entry is not None and usable(entry):
+            return entry
+        if building(key):
+            try:
+                entry = cache.get(key)  # built by the holder we just followed?
+                if entry is None or not usable(entry):
+                    entry = build()
+                    cache.set(key, entry, timeout=timeout)
+            finally:
+                built(key)
+            return entry
+        if time.monotonic() > deadline:  # the builder is slow or died: build for ourselves
+            return build()
+        time.sleep(POLL)
 
 
 def throttled(
@@ -59,12 +107,13 @@ def throttled(
     versions = dataversion.current()
     key = f"sgv:{name}:latest:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
     now = time.time()
-    entry = cache.get(key)
-    if entry is not None:
-        static, dynamic, built_at, value = entry
+
+    def usable(entry: tuple) -> bool:
+        static, dynamic, built_at, _ = entry
         fresh = dynamic == versions[DYNAMIC] or now - built_at < every
-        if static == versions[STATIC] and fresh and now - built_at < timeout:
-            return value
-    value = build()
-    cache.set(key, (versions[STATIC], versions[DYNAMIC], now, value), timeout=timeout)
-    return value
+        return static == versions[STATIC] and fresh and now - built_at < timeout
+
+    def fresh_entry() -> tuple:
+        return versions[STATIC], versions[DYNAMIC], time.time(), build()
+
+    return once(key, fresh_entry, usable, timeout=timeout)[3]

@@ -4,18 +4,26 @@ Two sequences: `static` for the registry, matching and CPO visibility (rare), `d
 for pushes (frequent). Services `touch()` what they change; one listener on the session
 bumps it after the commit, never inside it: a reader that cached pre-commit data under
 the new number would keep serving it. Every commit site is a plain `db.session.commit()`.
+
+With a replica (SGV_REPLICA_URL, sgv/core/replica.py) each bump also records the
+primary's WAL position, read after the commit, under the version it made (in the cache,
+shared by every host when it is Redis): a public read waits until the replica has
+replayed that far before building anything for that version. A position the cache lost
+is replaced by the primary's position now, which is later still: waiting longer, never
+serving older data under a newer version.
 """
 
 import functools
 import threading
+from typing import NamedTuple
 
 import psycopg
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
-from sgv.extensions import db
+from sgv.extensions import cache, db
 
 STATIC = "static_data_version"
 DYNAMIC = "dynamic_data_version"
@@ -39,20 +47,52 @@ def bump(*sequences: str) -> None:
         return
     dsn = _dsn(current_app.config["SQLALCHEMY_DATABASE_URI"])
     calls = ", ".join(f"nextval('{name}')" for name in sequences)
+    recording = bool(current_app.config["REPLICA_URL"])
+    if recording:  # after nextval: the position is past the commit that asked for the bump
+        calls += ", pg_current_wal_insert_lsn()::text"
     with _lock:
         pool = _idle.setdefault(dsn, [])
         conn = pool.pop() if pool else None
     try:
         if conn is None or conn.closed:
             conn = psycopg.connect(dsn, autocommit=True)
-        conn.execute(f"SELECT {calls}")
+        row = conn.execute(f"SELECT {calls}").fetchone()
     except psycopg.OperationalError:  # the server restarted: one fresh connection
         if conn is not None:
             conn.close()
         conn = psycopg.connect(dsn, autocommit=True)
-        conn.execute(f"SELECT {calls}")
+        row = conn.execute(f"SELECT {calls}").fetchone()
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
+    if recording and row is not None:
+        # current() reads last_value + 1 once called: the version this bump made.
+        _record({name: value + 1 for name, value in zip(sequences, row, strict=False)}, row[-1])
+
+
+def lsn_key(sequence: str) -> str:
+    """Return the cache key of the newest version of `sequence` and its WAL position."""
+    return f"sgv:lsn:{sequence}"
+
+
+def lsn_number(text: str) -> int:
+    """Return a pg_lsn's text (`16/B374D848`) as a number, to compare positions."""
+    high, low = text.split("/")
+    return int(high, 16) << 32 | int(low, 16)
+
+
+def _record(versions: dict[str, int], lsn: str) -> None:
+    """Keep the primary's WAL position with the versions a bump made (one key each).
+
+    A later version's position serves an earlier version too: it was read after that
+    version's nextval(), hence after the commit that asked for it.
+    """
+    try:
+        cache.set_many(
+            {lsn_key(name): (value, lsn_number(lsn)) for name, value in versions.items()},
+            timeout=0,  # one small key per sequence, overwritten: kept for good
+        )
+    except Exception:  # the cache is down: readers will wait for the position "now"
+        current_app.logger.exception("Could not record the WAL position of a data version")
 
 
 def close() -> None:
@@ -100,16 +140,64 @@ def _forget_touched(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(TOUCHED, None)
 
 
+# A fresh sequence reads last_value 1 both before and after its first nextval():
+# is_called tells them apart, so the first bump counts too.
+VERSIONS_SQL = "SELECT " + ", ".join(
+    f"(SELECT last_value + is_called::int FROM {name})" for name in (STATIC, DYNAMIC)
+)
+# In a public request's environ (sgv/core/replica.py): its reads may come from a replica,
+# so its versions are read on the primary, once.
+PRIMARY = "sgv.primary_versions"
+
+
+class Reading(NamedTuple):
+    """Versions read on the primary, and the WAL position a replica must have replayed."""
+
+    versions: dict[str, int]
+    lsn: int
+
+
 def current() -> dict[str, int]:
     """Return the current static and dynamic data versions."""
-    # A fresh sequence reads last_value 1 both before and after its first nextval():
-    # is_called tells them apart, so the first bump counts too.
-    row = db.session.execute(
-        text(
-            "SELECT "
-            + ", ".join(
-                f"(SELECT last_value + is_called::int FROM {name})" for name in (STATIC, DYNAMIC)
-            )
-        )
-    ).one()
+    if has_request_context() and PRIMARY in request.environ:  # a replica may serve it
+        return on_primary().versions
+    row = db.session.execute(text(VERSIONS_SQL)).one()
     return {"static": row[0], "dynamic": row[1]}
+
+
+def on_primary() -> Reading:
+    """Return this request's versions as the primary has them, read once per request.
+
+    Sequences replicate ahead of their values (PostgreSQL logs 32 at a time), so a
+    replica cannot say which version is current; the primary can, and where its WAL was.
+    """
+    state = request.environ.setdefault(PRIMARY, {})
+    if "reading" not in state:
+        with db.engines[None].connect() as conn:
+            row = conn.execute(text(VERSIONS_SQL + ", pg_current_wal_insert_lsn()::text")).one()
+        versions = {"static": row[0], "dynamic": row[1]}
+        state["reading"] = Reading(versions, _position({STATIC: row[0], DYNAMIC: row[1]}, row[2]))
+    return state["reading"]
+
+
+def _position(versions: dict[str, int], now: str) -> int:
+    """Return the WAL position a replica must have replayed to serve `versions`.
+
+    The position recorded with each version (or a later one) when the cache has it, else
+    the primary's position `now`, which is past every commit that made these versions:
+    it is recorded for them, so only the first reader after a lost record waits for it.
+    """
+    try:
+        recorded = cache.get_many(*map(lsn_key, versions))
+    except Exception:  # the cache is down: the position now (later: safe)
+        return lsn_number(now)
+    known, missing = [], {}
+    for (name, version), item in zip(versions.items(), recorded, strict=True):
+        if item is not None and item[0] >= version:
+            known.append(item[1])
+        else:
+            missing[name] = version
+    if not missing:
+        return max(known)
+    _record(missing, now)
+    return lsn_number(now)

@@ -8,6 +8,7 @@ full export is cached under it, so neither outlives a commit or a clock change
 """
 
 import hashlib
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from flask import Response, current_app, request, stream_with_context
 from werkzeug.http import http_date, is_resource_modified
 
 from sgv import public
+from sgv.core import caching
 from sgv.core.caching import DYNAMIC, STATIC, version_tag
 from sgv.extensions import cache
 from sgv.opendata.params import Filters
@@ -102,8 +104,11 @@ def buffered(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
-def gzipped(chunks: Iterable[bytes], keep: Callable[[bytes], None] | None) -> Iterator[bytes]:
-    """Compress as it streams; hand the whole body to `keep` when it stayed small enough."""
+def gzipped(
+    chunks: Iterable[bytes], keep: Callable[[bytes | None], None] | None
+) -> Iterator[bytes]:
+    """Compress as it streams; hand the whole body to `keep` when it stayed small enough
+    (None as soon as it is too big)."""
     compressor = zlib.compressobj(setting("GZIP_LEVEL"), zlib.DEFLATED, 31)  # 31: gzip
     limit = setting("CACHE_MAX_BYTES")
     kept: list[bytes] | None = [] if keep else None
@@ -115,6 +120,8 @@ def gzipped(chunks: Iterable[bytes], keep: Callable[[bytes], None] | None) -> It
         size += len(block)
         if kept is not None and size > limit:
             kept = None  # too big to cache: stop holding it, memory stays flat
+            if keep is not None:
+                keep(None)
         if kept is not None:
             kept.append(block)
         yield block
@@ -145,19 +152,53 @@ def respond(
     if gzip:
         headers["Content-Encoding"] = "gzip"
     key = f"sgv:opendata:body:{version.tag}" if gzip and filters.is_full else None
-    if key and (copy := cache.get(key)) is not None:
-        return Response(copy, mimetype=mimetype, headers=headers)
+    if key:
+        copy, key = copy_or_claim(key)
+        if copy is not None:
+            return Response(copy, mimetype=mimetype, headers=headers)
     data = buffered(body(version))
-    stream = gzipped(data, keeper(key, version)) if gzip else data
+    stream = released(gzipped(data, keeper(key, version)), key) if gzip else data
     return Response(stream_with_context(stream), mimetype=mimetype, headers=headers)
 
 
-def keeper(key: str | None, version: Version) -> Callable[[bytes], None] | None:
-    """Return how to cache a finished gzip body under `key`, until the clock changes it."""
+def copy_or_claim(key: str) -> tuple[bytes | None, str | None]:
+    """Return the cached copy, waiting while another worker or host builds it, or build it:
+    (None, key) when this request holds the build lock, (None, None) to stream unkept."""
+    deadline = time.monotonic() + caching.BUILD_WAIT
+    while (copy := cache.get(key)) is None:
+        if caching.building(key):
+            if (copy := cache.get(key)) is not None:  # kept by the holder we just followed
+                caching.built(key)
+                return copy, None
+            return None, key
+        if time.monotonic() > deadline:
+            return None, None
+        time.sleep(caching.POLL)
+    return copy, None
+
+
+def released(chunks: Iterator[bytes], key: str | None) -> Iterator[bytes]:
+    """Stream `chunks`, then release the build lock of `key` however the stream ends."""
+    try:
+        yield from chunks
+    finally:
+        if key is not None:
+            caching.built(key)
+
+
+def keeper(key: str | None, version: Version) -> Callable[[bytes | None], None] | None:
+    """Return how to cache a finished gzip body under `key`, until the clock changes it
+    (None: too big to keep; others waiting for it stream their own at once)."""
     if key is None:
         return None
     seconds = setting("CACHE_SECONDS")
     if version.expires is not None:
         left = (version.expires - version.generated_at) / timedelta(seconds=1)
         seconds = max(1, min(seconds, int(left)))
-    return lambda data: cache.set(key, data, timeout=seconds)
+
+    def keep(data: bytes | None) -> None:
+        if data is not None:
+            cache.set(key, data, timeout=seconds)
+        caching.built(key)
+
+    return keep
