@@ -30,9 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from sgv import errors, health, maps, models, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
-    from sgv.core import headers, limits
+    from sgv.core import headers, limits, logs, metrics_http
     from sgv.ocpi import api as ocpi_api
 
+    logs.init_app(app)
+    metrics_http.init_app(app)
     limits.init_app(app, public=(opendata.bp, maps.bp))
     headers.init_app(app)
     app.register_blueprint(health.bp)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sgv.core import dataversion
+from sgv.core import dataversion, metrics
 from sgv.extensions import cache
 
 STATIC = "static"
@@ -40,6 +40,7 @@ def versioned(
     tag = version_tag(depends, *parts)
     key = f"sgv:{name}:{tag}"
     value = cache.get(key)
+    metrics.cache_lookup(name, value is not None)
     if value is None:
         value = build()
         cache.set(key, value, timeout=timeout)
@@ -64,7 +65,9 @@ def throttled(
         static, dynamic, built_at, value = entry
         fresh = dynamic == versions[DYNAMIC] or now - built_at < every
         if static == versions[STATIC] and fresh and now - built_at < timeout:
+            metrics.cache_lookup(name, True)
             return value
+    metrics.cache_lookup(name, False)
     value = build()
     cache.set(key, (versions[STATIC], versions[DYNAMIC], now, value), timeout=timeout)
     return value

@@ -15,6 +15,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
+from sgv.core import metrics
 from sgv.extensions import db
 
 STATIC = "static_data_version"
@@ -53,6 +54,7 @@ def bump(*sequences: str) -> None:
         conn.execute(f"SELECT {calls}")
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
+    metrics.bumped(*sequences)
 
 
 def close() -> None:
