@@ -102,7 +102,7 @@ def measure(url: str, token: str, args: argparse.Namespace, log: Path, on: bool)
         "p99": load.p99_ms,
         "cpu": load.server_cpu_ms,
         "db_cpu": load.database_cpu_ms,
-        "failures": load.failures,
+        "failures": f"{load.failed_bodies} bodies + {load.socket_errors} socket errors",
         "other": load.other_cores,
         "load": load.load_average,
         "counted": counted,
@@ -156,7 +156,7 @@ def main() -> None:
                     f"round {number + 1}, metrics+json logs {'on ' if on else 'off'}: "
                     f"{run['rps']:.0f} req/s, p99 {run['p99']:.1f} ms, gunicorn CPU "
                     f"{run['cpu']:.2f} ms/PATCH (PostgreSQL {run['db_cpu']:.2f}), "
-                    f"{run['failures']} failed, other work {run['other']:.2f} cores, "
+                    f"failed: {run['failures']}, other work {run['other']:.2f} cores, "
                     f"load {run['load']}"
                     + (f"; metrics port counted {run['counted']:.0f} PATCHes" if on else ""),
                     flush=True,

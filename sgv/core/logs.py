@@ -11,7 +11,6 @@ import logging
 import sys
 
 from flask import Flask, g, has_request_context, request
-from pythonjsonlogger.json import JsonFormatter
 
 FORMATS = ("text", "json")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -42,6 +41,8 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"SGV_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {chosen!r}")
     if chosen == "text":
         return
+    from pythonjsonlogger.json import JsonFormatter  # only production pays for the import
+
     logger = logging.getLogger("sgv")  # app.logger, and every sgv.* module's logger
     if not any(isinstance(h, SgvJsonHandler) for h in logger.handlers):
         handler = SgvJsonHandler(sys.stderr)

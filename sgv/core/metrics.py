@@ -19,67 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, values
-
-# Seconds: a status push takes a few milliseconds, an export or a CPO call up to seconds.
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 WRITES = frozenset(("PUT", "PATCH", "POST", "DELETE"))
-
-REQUESTS = Counter(
-    "sgv_http_requests_total",
-    "HTTP requests answered, by URL rule (route), method and status.",
-    ("route", "method", "status"),
-)
-DURATION = Histogram(
-    "sgv_http_request_duration_seconds",
-    "Time to answer a request (streamed bodies: until the first byte), by URL rule.",
-    ("route",),
-    buckets=BUCKETS,
-)
-PUSHES = Counter(
-    "sgv_ocpi_pushes_total",
-    "OCPI writes by an authenticated CPO, by module and HTTP status (4xx: rejected).",
-    ("country_code", "party_id", "module", "status"),
-)
-BUMPS = Counter(
-    "sgv_data_version_bumps_total",
-    "Data-version bumps (each invalidates the public documents keyed on it).",
-    ("version",),
-)
-CACHE = Counter(
-    "sgv_cache_lookups_total",
-    "Public-document cache lookups, by document and result (hit or miss).",
-    ("document", "result"),
-)
-REPLICA_LAG = Gauge(
-    "sgv_replica_lag_seconds",
-    "How far the read replica's replay is behind the primary, as last measured.",
-    ("replica",),
-    multiprocess_mode="mostrecent",
-)
-CHECKS = Counter(
-    "sgv_checks_total",
-    "Hourly data-quality checks, by CPO and outcome (ok, failed, skipped, error).",
-    ("country_code", "party_id", "outcome"),
-)
-CHECK_FAILURES = Gauge(
-    "sgv_check_consecutive_failures",
-    "Consecutive failed checks of a CPO, after its latest check (SPEC §4: N makes UNKNOWN).",
-    ("country_code", "party_id"),
-    multiprocess_mode="mostrecent",
-)
-CHECK_LAST = Gauge(
-    "sgv_check_last_run_timestamp_seconds",
-    "When the latest check of a CPO started (Unix time).",
-    ("country_code", "party_id"),
-    multiprocess_mode="mostrecent",
-)
-OUTBOUND = Histogram(
-    "sgv_outbound_request_duration_seconds",
-    "Calls to CPOs (handshake, checks, renewal), by outcome: HTTP status class or error.",
-    ("method", "outcome"),
-    buckets=BUCKETS,
-)
+families: Any = None  # sgv/core/metric_families.py, imported once metrics are on
 
 _wanted = False  # SGV_METRICS_PORT is set
 _enabled = False  # … and this process records
@@ -102,6 +43,17 @@ def enable(port: object) -> None:
     shared = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     worker = os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")  # set by its master
     _enabled = _wanted and (worker or not shared)
+    if _enabled:
+        _load()
+
+
+def _load() -> None:
+    """Import the metric families (and so prometheus-client), once."""
+    global families
+    if families is None:
+        from sgv.core import metric_families
+
+        families = metric_families
 
 
 def for_job(job: str) -> None:
@@ -112,9 +64,12 @@ def for_job(job: str) -> None:
     """
     global _enabled
     if _wanted and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import values
+
         name = "job-" + job.removeprefix("sgv.").replace("_", "-")
         values.ValueClass = values.MultiProcessValue(lambda: name)
         _enabled = True
+        _load()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -125,32 +80,32 @@ def _child(metric: Any, *labels: str) -> Any:
 
 def request_done(route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request by its URL rule."""
-    _child(REQUESTS, route, method, str(status)).inc()
-    _child(DURATION, route).observe(seconds)
+    _child(families.REQUESTS, route, method, str(status)).inc()
+    _child(families.DURATION, route).observe(seconds)
 
 
 def push_done(country_code: str, party_id: str, module: str, status: int) -> None:
     """Count one OCPI write of an authenticated CPO."""
-    _child(PUSHES, country_code, party_id, module, str(status)).inc()
+    _child(families.PUSHES, country_code, party_id, module, str(status)).inc()
 
 
 def bumped(*versions: str) -> None:
     """Count data-version bumps (names as in sgv/core/dataversion.py)."""
     if _enabled:
         for version in versions:
-            _child(BUMPS, version.removesuffix("_data_version")).inc()
+            _child(families.BUMPS, version.removesuffix("_data_version")).inc()
 
 
 def cache_lookup(document: str, hit: bool) -> None:
     """Count a cache lookup of a public document."""
     if _enabled:
-        _child(CACHE, document, "hit" if hit else "miss").inc()
+        _child(families.CACHE, document, "hit" if hit else "miss").inc()
 
 
 def set_replica_lag(seconds: float, replica: str = "default") -> None:
     """Record the replica's replay lag in seconds (for the replica's reader to call)."""
     if _enabled:
-        REPLICA_LAG.labels(replica).set(seconds)
+        families.REPLICA_LAG.labels(replica).set(seconds)
 
 
 def checks_done(summaries: list[dict]) -> None:
@@ -160,9 +115,9 @@ def checks_done(summaries: list[dict]) -> None:
     for run in summaries:
         cpo = (run["country_code"], run["party_id"])
         outcome = {True: "ok", False: "failed", None: "error"}[run["reachable"]]
-        CHECKS.labels(*cpo, "skipped" if run["skipped"] else outcome).inc()
-        CHECK_FAILURES.labels(*cpo).set(run["consecutive_failures"])
-        CHECK_LAST.labels(*cpo).set(run["started_at"].timestamp())
+        families.CHECKS.labels(*cpo, "skipped" if run["skipped"] else outcome).inc()
+        families.CHECK_FAILURES.labels(*cpo).set(run["consecutive_failures"])
+        families.CHECK_LAST.labels(*cpo).set(run["started_at"].timestamp())
 
 
 @contextmanager
@@ -177,8 +132,8 @@ def outbound(method: str) -> Iterator[dict]:
         yield call
     except Exception as error:
         outcome = "timeout" if "Timeout" in type(error).__name__ else "error"
-        OUTBOUND.labels(method, outcome).observe(time.perf_counter() - start)
+        families.OUTBOUND.labels(method, outcome).observe(time.perf_counter() - start)
         raise
     status = call.get("status")
     outcome = f"{status // 100}xx" if isinstance(status, int) else "error"
-    OUTBOUND.labels(method, outcome).observe(time.perf_counter() - start)
+    families.OUTBOUND.labels(method, outcome).observe(time.perf_counter() - start)
