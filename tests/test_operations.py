@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sgv.ocpi import receiver
@@ -193,3 +194,11 @@ def test_json_log_lines_carry_the_cpo_request_and_correlation_ids(
         "PUT",
         "INFO",
     )
+
+
+def test_a_bad_metrics_port_stops_the_start_with_an_error_naming_it(committed_database, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as stderr, pytest.raises(RuntimeError, match="server exited"):
+        with gunicorn(committed_database, stderr=stderr, METRICS_PORT="metrics"):
+            pass
+    assert "SGV_METRICS_PORT must be a TCP port number (1-65535), not 'metrics'" in log.read_text()
