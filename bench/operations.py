@@ -41,7 +41,6 @@ from sgv import create_app  # noqa: E402
 from sgv.core import metrics  # noqa: E402
 from sgv.extensions import db  # noqa: E402
 
-
 # Off first, then on first: the second server of a pair meets the first one's dead rows
 # and the machine's drift, which favoured whichever ran first by up to 2× on a busy machine.
 ORDERS = ((False, True), (True, False))
