@@ -8,6 +8,7 @@ import multiprocessing
 import os
 
 from sgv.config import Defaults
+from sgv.core import metrics_server
 
 bind = os.environ.get("SGV_BIND", "127.0.0.1:5000")
 # One process per core, each with threads: requests spend much of their time waiting for
@@ -57,3 +58,12 @@ def post_worker_init(worker) -> None:
     Frozen, those objects are never scanned; what requests create still is.
     """
     gc.freeze()
+
+
+# Prometheus metrics on SGV_METRICS_PORT, off when it is unset (sgv/core/metrics_server.py):
+# the master prepares PROMETHEUS_MULTIPROC_DIR before the workers start, serves the merged
+# samples, and forgets a dead worker's live gauges.
+on_starting = metrics_server.on_starting
+when_ready = metrics_server.when_ready
+child_exit = metrics_server.child_exit
+on_exit = metrics_server.on_exit

@@ -31,10 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from sgv import errors, health, maps, models, opendata  # noqa: F401  (models: register the tables)
     from sgv.cli import sgv_cli
-    from sgv.core import headers, limits, replica
+    from sgv.core import headers, limits, logs, metrics_http, replica
     from sgv.ocpi import api as ocpi_api
     from sgv.operators import views as operators
 
+    logs.init_app(app)
+    metrics_http.init_app(app)
     public = (opendata.bp, maps.bp, operators.bp)
     limits.init_app(app, public=public)
     replica.init_app(app, public=public)

@@ -57,6 +57,16 @@ class Defaults:
     # networks; empty: none, the peer is the client). Production: 127.0.0.1, the nginx
     # of deploy/nginx.conf on the same host; gunicorn.conf.py reads it too.
     TRUSTED_PROXIES = ""
+    # Prometheus metrics (sgv/core/metrics.py): empty, off; a port, served there by the
+    # gunicorn master on METRICS_ADDRESS, never on the public port (README, Operations).
+    METRICS_PORT = ""
+    METRICS_ADDRESS = "127.0.0.1"
+    LOG_FORMAT = "text"  # or "json": one JSON object per line, with the OCPI message ids
+    # Days kept of what grows without bound (`sgv maintenance prune`, sgv/quality/retention.py);
+    # 0 keeps forever. The reports read 30 days back: check runs and rejections keep more.
+    RETAIN_CHECK_RUNS_DAYS = 90
+    RETAIN_REJECTIONS_DAYS = 90
+    RETAIN_AUDIT_DAYS = 730  # routine audit rows; state changes are kept for ever
 
     JSON_SORT_KEYS = False
 

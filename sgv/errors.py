@@ -77,6 +77,7 @@ def record_rejection(http_status: int, status_code: int, reason: str) -> None:
     party_key = g.get("party_key")
     if party_key is None:
         return
+    current_app.logger.info("OCPI %s %s refused: %s", request.method, shown(request.path), reason)
     db.session.rollback()
     ids = [str(request.view_args[k]) for k in OBJECT_IDS if k in (request.view_args or {})]
     try:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from urllib.error import URLError
 from urllib.request import urlopen
 
@@ -57,11 +58,13 @@ def gunicorn(
     workers: int = 2,
     args: tuple[str, ...] = (),
     start_timeout: float = 20.0,
+    stderr: IO | None = None,
     **settings: str,
 ) -> Iterator[str]:
     """Serve wsgi:app under gunicorn on a free port; yield its base URL.
 
-    `args` are more gunicorn flags (gunicorn.conf.py, in the working directory, is read too).
+    `args` are more gunicorn flags (gunicorn.conf.py, in the working directory, is read too);
+    `stderr`, a file that receives its log (default: the test's own stderr).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -82,6 +85,7 @@ def gunicorn(
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     try:
         wait_until_up(base_url + "/healthz", process, start_timeout)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sgv.cli.arguments import existing_party
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
+from sgv.core import metrics
 from sgv.core.joblock import CHECK, RENEW_TOKENS, exclusive, held_message
 from sgv.extensions import db
 from sgv.quality.check import cannot_check, parties_to_check, run_checks, run_summary
@@ -95,6 +96,7 @@ def run_command(country: str | None, party: str | None, due: bool, as_json: bool
         # Chosen under the lock: --due then skips what another host has just checked.
         runs = run_checks(parties if parties is not None else parties_to_check(due=due))
         results = [run_summary(run) for run in runs]
+        metrics.checks_done(results)
     text = "\n".join(run_line(r) for r in results) or "No CPO to check."
     emit({"checks": results}, as_json, text)
 

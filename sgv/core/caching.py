@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sgv.core import dataversion
+from sgv.core import dataversion, metrics
 from sgv.extensions import cache
 
 STATIC = "static"
@@ -44,8 +44,15 @@ def versioned(
     """
     tag = version_tag(depends, *parts)
     key = f"sgv:{name}:{tag}"
-    # Kept as a 1-tuple, so that a None (no such installation) is cached too.
-    return once(key, lambda: (build(),), lambda entry: True, timeout=timeout)[0], tag
+    built: list[bool] = []  # a miss: built by this request (not by another, waited for)
+
+    def entry() -> tuple:
+        built.append(True)
+        return (build(),)  # a 1-tuple, so that a None (no such installation) is cached too
+
+    value = once(key, entry, lambda found: True, timeout=timeout)[0]
+    metrics.cache_lookup(name, not built)
+    return value, tag
 
 
 BUILD_WAIT = 10.0  # seconds a request waits for another's build before building itself
@@ -113,7 +120,12 @@ def throttled(
         fresh = dynamic == versions[DYNAMIC] or now - built_at < every
         return static == versions[STATIC] and fresh and now - built_at < timeout
 
+    built: list[bool] = []  # a miss: built by this request (not by another, waited for)
+
     def fresh_entry() -> tuple:
+        built.append(True)
         return versions[STATIC], versions[DYNAMIC], time.time(), build()
 
-    return once(key, fresh_entry, usable, timeout=timeout)[3]
+    value = once(key, fresh_entry, usable, timeout=timeout)[3]
+    metrics.cache_lookup(name, not built)
+    return value

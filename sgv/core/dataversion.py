@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
+from sgv.core import metrics
 from sgv.extensions import cache, db
 
 STATIC = "static_data_version"
@@ -64,6 +65,7 @@ def bump(*sequences: str) -> None:
         row = conn.execute(f"SELECT {calls}").fetchone()
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
+    metrics.bumped(*sequences)
     if recording and row is not None:
         # current() reads last_value + 1 once called: the version this bump made.
         _record({name: value + 1 for name, value in zip(sequences, row, strict=False)}, row[-1])

@@ -17,9 +17,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from sgv.core import metrics
+
 CHECK = "sgv.check"  # `check run`, with or without --due or a CPO
 RENEW_TOKENS = "sgv.renew-tokens"  # `check renew-tokens` and `cpo renew`
-JOBS = (CHECK, RENEW_TOKENS)
+PRUNE = "sgv.prune"  # `maintenance prune`
+JOBS = (CHECK, RENEW_TOKENS, PRUNE)
 
 
 def lock_key(job: str) -> int:
@@ -47,6 +50,8 @@ def exclusive(job: str) -> Iterator[bool]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             key = lock_key(job)
             taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            if taken:
+                metrics.for_job(job)  # one holder per job: its samples go under its name
             try:
                 yield taken
             finally:

@@ -29,6 +29,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from sgv.core import metrics
 from sgv.ocpi.client.guard import Allowance, checked
 
 
@@ -208,11 +209,13 @@ class Outbound:
 
     def request(self, method: str, url: str, *, deadline: float, **kwargs: Any) -> Any:
         """Make one request (redirects included) that ends by `deadline` (time.monotonic)."""
-        with self.guard.watch.until(deadline):
+        with self.guard.watch.until(deadline), metrics.outbound(method) as call:
             remaining = self.guard.watch.remaining()
             if remaining <= 0:
                 raise requests.Timeout("the deadline has passed")
-            return self.session.request(method, url, timeout=remaining, **kwargs)
+            response = self.session.request(method, url, timeout=remaining, **kwargs)
+            call["status"] = response.status_code
+            return response
 
     def close(self) -> None:
         """Close every connection."""
