@@ -23,7 +23,7 @@ from flask import Blueprint, Flask, current_app, has_request_context, request
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from sgv.core import dataversion
+from sgv.core import dataversion, metrics
 from sgv.extensions import ROUTE, db
 
 BIND = "replica"  # the Flask-SQLAlchemy bind (sgv/config.py replica_binds)
@@ -68,6 +68,11 @@ def choose() -> Engine | None:
     return state["engine"]
 
 
+# Where the replica is, and how far behind in time (the last replayed commit's age).
+REPLAYED = """SELECT pg_last_wal_replay_lsn()::text,
+                     extract(epoch FROM now() - pg_last_xact_replay_timestamp())"""
+
+
 def caught_up(replica: Engine, target: int) -> bool:
     """Wait until `replica` has replayed WAL position `target`; False after the longest wait."""
     url = str(replica.url)
@@ -79,7 +84,9 @@ def caught_up(replica: Engine, target: int) -> bool:
     try:
         with replica.connect() as conn:
             while True:
-                replayed = conn.execute(text("SELECT pg_last_wal_replay_lsn()::text")).scalar()
+                replayed, lag = conn.execute(text(REPLAYED)).one()
+                if lag is not None:
+                    metrics.set_replica_lag(float(lag))
                 if replayed is None:  # not a standby (promoted?): its data may be another's
                     current_app.logger.warning(
                         "SGV_REPLICA_URL is not a standby; reading the primary"
