@@ -13,6 +13,7 @@ then runs through the Flask test client, body read to the end, median of 3 (warm
 """
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
@@ -28,7 +29,9 @@ from generate_register import write_register  # noqa: E402
 
 from sgv import create_app  # noqa: E402
 from sgv.extensions import db  # noqa: E402
+from sgv.opendata import route  # noqa: E402
 from sgv.opendata.route import MAX_CHARS  # noqa: E402
+from sgv.public import Corridor  # noqa: E402
 from sgv.registry import import_register  # noqa: E402
 
 CCS = "IEC_62196_T2_COMBO"
@@ -67,13 +70,22 @@ def main() -> None:
     args = parser.parse_args()
     begin_run("route")  # the load average; SIGTERM cleans up like Ctrl-C
     worst = zigzag()
+    # It is refused (400: longer than route.LENGTH_MAX); its first hops that fit are not,
+    # at the widest km route.AREA_MAX allows them.
+    points = polyline.decode(worst)
+    while Corridor(tuple(points), 1.0).length_km() > route.LENGTH_MAX:
+        points.pop()
+    worst = polyline.encode(points, 5)
+    length = Corridor(tuple(points), 1.0).length_km()
+    widest = min(route.KM_MAX, math.floor(route.AREA_MAX / (2 * length + 1) * 10) / 10)
     cases = [
         ("Madrid → Valencia, km 5", {"corridor": MADRID_VALENCIA, "km": 5}),
         ("  … min_kw 50, CCS", {"corridor": MADRID_VALENCIA, "min_kw": 50, "connector": CCS}),
         ("  … km 50", {"corridor": MADRID_VALENCIA, "km": 50}),
         (
-            f"zigzag, {len(worst)} chars ({len(polyline.decode(worst))} points), km 50",
-            {"corridor": worst, "km": 50},
+            f"zigzag, {len(worst)} chars ({len(points)} points, {length:,.0f} km), km {widest:g} "
+            "(the widest under route.AREA_MAX)",
+            {"corridor": worst, "km": widest},
         ),
         ("no corridor (the full export)", {}),
     ]
@@ -95,6 +107,10 @@ def main() -> None:
                     found = client.get(path).get_json()["count"]
                     seconds, size = timed(client, path)
                     print(f"| {label} | {found:,} | {size / 1e6:.2f} | {seconds:.3f} |")
+            too_wide = urlencode({"corridor": zigzag(), "km": 50})
+            refused = client.get(f"/opendata/installations.json?{too_wide}")
+            reason = refused.get_json()["description"]
+            print(f"zigzag at km 50: HTTP {refused.status_code}, {reason}")
             db.session.remove()
             db.engine.dispose()
 

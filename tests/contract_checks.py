@@ -5,13 +5,15 @@
 
 positive_data_acceptance wants every schema-valid request accepted; the OpenAPI description
 documents the 400s a JSON Schema cannot rule out: a bbox whose corners are swapped, a
-corridor that does not decode to 2 distinct points in range, km without a corridor.
+corridor that does not decode to 2 distinct points in range, is longer than
+route.LENGTH_MAX km or covers more than route.AREA_MAX km², km without a corridor.
 """
 
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sgv.opendata import route
+from sgv.public import Corridor
 
 
 def corners_swapped(value: object) -> bool:
@@ -28,10 +30,11 @@ def corridor_refused(query: dict) -> bool:
     if "corridor" not in query:
         return "km" in query
     try:
-        route.decode(str(query["corridor"]))
+        points = route.decode(str(query["corridor"]))
     except ValueError:
         return True
-    return False
+    corridor = Corridor(points, float(query.get("km", route.KM_DEFAULT)))
+    return corridor.length_km() > route.LENGTH_MAX or corridor.area_km2() > route.AREA_MAX
 
 
 @schemathesis.check

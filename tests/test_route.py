@@ -24,6 +24,8 @@ from tests.test_opendata import DEMO, SITE, conforms, go_live, run_cli
 MADRID, VALDEMORO, VALENCIA = (40.4168, -3.7038), (40.19398, -3.69273), (39.4699, -0.3763)
 LINE = polyline.encode([MADRID, VALENCIA], 5)
 VIA = polyline.encode([MADRID, VALDEMORO, VALENCIA], 5)  # a waypoint at the live site
+# Back and forth over Spain: the worst corridor a URL may hold (bench/route.py's zigzag).
+ZIGZAG = [(36.2 + (n % 2) * 7.5, -9.0 + n * 0.35) for n in range(36)]
 EARTH = 6371.0088
 
 
@@ -244,6 +246,8 @@ def test_a_revoked_cpo_is_neither_available_nor_priced_along_the_route(demo, app
         ({"corridor": LINE, "km": "nan"}, "km", "not permitted"),
         ({"corridor": LINE, "km": "five"}, "km", "valid number"),
         ({"km": "5"}, "km", "needs a corridor"),
+        ({"corridor": polyline.encode(ZIGZAG, 5), "km": "50"}, "corridor", "km long"),
+        ({"corridor": polyline.encode(ZIGZAG[:4], 5), "km": "50"}, "corridor", "km²"),
         ({"corridor": LINE, "min_kw": "-1"}, "min_kw", "greater than or equal to 0"),
         ({"min_kw": "lots"}, "min_kw", "valid number"),
         ({"connector": "CCS; DROP"}, "connector", "OCPI connector standard"),
@@ -265,6 +269,17 @@ def test_the_status_exports_take_no_corridor_nor_map_filter(app, client, paramet
         response = client.get(f"/opendata/{name}", query_string={parameter: "1"})
         assert response.status_code == 400
         assert f"'{parameter}' is not accepted here" in response.get_json()["description"]
+
+
+def test_a_corridor_over_the_area_bound_is_refused_and_a_long_trip_is_not(demo, client):
+    """A 2,000-character zigzag over Spain at km 50 cost the database 16 s (bench/route.py);
+    it is refused before any query. Barcelona → Cádiz at the default km is answered."""
+    refused = client.get("/opendata/installations.json", query_string={
+        "corridor": polyline.encode(ZIGZAG, 5), "km": "50"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "more than 3,000 km" in refused.get_json()["description"]
+    trip = polyline.encode([(41.3874, 2.1686), (36.5271, -6.2886)], 5)  # Barcelona → Cádiz
+    assert client.get("/opendata/installations.json?corridor=" + quote(trip)).status_code == 200
 
 
 POLYLINE_TEXT = st.text(alphabet=st.characters(min_codepoint=63, max_codepoint=126), max_size=80)

@@ -9,8 +9,9 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import polyline
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -196,3 +197,13 @@ def test_a_track_file_is_simplified_into_the_url(phone, base_url, tmp_path):
     bad.write_text("<gpx><oops")
     phone.set_input_files("#sgv-route-file", str(bad))
     expect(phone.locator("#sgv-status")).to_contain_text("We cannot read that file")
+
+
+def test_a_route_too_long_for_its_corridor_says_so(phone, base_url):
+    """A shared link whose corridor covers more than the server answers (a zigzag over Spain
+    at km 50) tells the driver what to change, instead of a bare failure."""
+    zigzag = polyline.encode([(36.2 + (n % 2) * 7.5, -9.0 + n * 0.35) for n in range(36)], 5)
+    ready(phone, f"{base_url}/?lang=en&" + urlencode({"route": zigzag, "route_km": "50"}))
+    expect(phone.locator("#sgv-route-summary")).to_have_text(
+        "The route is too long for that distance: shorten it or lower the km."
+    )

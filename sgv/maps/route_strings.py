@@ -37,6 +37,10 @@ ROUTE_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "route_loading": ("Buscando a lo largo de la ruta…", "Searching along the route…"),
     "route_failed": ("No hemos podido buscar a lo largo de la ruta.", "The route search failed."),
+    "route_too_large": (
+        "La ruta es demasiado larga para esa distancia: acórtala o reduce los km.",
+        "The route is too long for that distance: shorten it or lower the km.",
+    ),
     "route_summary": (
         "{shown} de {total} instalaciones a menos de {km} km de la ruta ({length} km), en orden de "
         "recorrido",

@@ -67,7 +67,9 @@ CORRIDOR = [
         f"{route.HELP}. The line between its points is straight (great-circle edges): SGV has "
         "no routing engine (the example: Madrid to Valencia). Simplify long tracks before "
         "(e.g. Douglas-Peucker). A bad encoding, too long a text, fewer than 2 distinct "
-        "points or coordinates out of range are a 400 naming the problem",
+        "points, coordinates out of range, a route longer than "
+        f"{route.LENGTH_MAX:,.0f} km or a corridor covering more than "
+        f"{route.AREA_MAX:,.0f} km² (length × 2 km) are a 400 naming the problem",
         type="string",
         minLength=4,
         maxLength=route.MAX_CHARS,

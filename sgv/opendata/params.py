@@ -181,7 +181,21 @@ class ExportArgs(Schema):
             data["wanted"] = Wanted(**wants)
         km = data.pop("km", None)
         if "corridor" in data:
-            data["corridor"] = Corridor(data["corridor"], route.KM_DEFAULT if km is None else km)
+            corridor = Corridor(data["corridor"], route.KM_DEFAULT if km is None else km)
+            if (length := corridor.length_km()) > route.LENGTH_MAX:
+                raise ValidationError(
+                    f"is {length:,.0f} km long, more than {route.LENGTH_MAX:,.0f} km: "
+                    "shorten the route or simplify the track",
+                    "corridor",
+                )
+            if (area := corridor.area_km2()) > route.AREA_MAX:
+                raise ValidationError(
+                    f"covers {area:,.0f} km² (its length × 2 km), more than "
+                    f"{route.AREA_MAX:,.0f}: shorten the route, lower km, or download the "
+                    "whole export",
+                    "corridor",
+                )
+            data["corridor"] = corridor
         elif km is not None:
             raise ValidationError("needs a corridor (km is the distance from its line)", "km")
         return data

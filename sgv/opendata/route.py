@@ -15,6 +15,15 @@ from marshmallow import ValidationError, fields
 MAX_CHARS = 2000  # SPEC §8; longer tracks are simplified before they go into a URL
 KM_DEFAULT = 5.0
 KM_MAX = 50.0  # a corridor 100 km wide is most of a province: ask for a bbox instead
+# The largest corridor answered, km² (length × 2 km): Barcelona → Cádiz (1,100 km) at
+# km 25, or any route at the default km 5 — about an eighth of Spain. Beyond, one request
+# cost the database up to 16 s (a 2,000-character zigzag at km 50, bench/route.py); the
+# full export (a file, cached) is the way to get that much.
+AREA_MAX = 60_000.0
+# The longest route answered, km: twice Spain's longest road trip. A line longer still (a
+# track zigzagging over the country) makes PostGIS test its segments' boxes against much
+# of the country again and again, whatever km is.
+LENGTH_MAX = 3_000.0
 # Each character carries 5 bits plus 63 (? … ~); a value ends at a character below 95 (_).
 CHARACTERS = re.compile(r"[?-~]*")
 HELP = (

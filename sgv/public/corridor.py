@@ -29,6 +29,14 @@ class Corridor:
         """Return the line as WKT, longitude first."""
         return "LINESTRING(" + ",".join(f"{lon!r} {lat!r}" for lat, lon in self.points) + ")"
 
+    def length_km(self) -> float:
+        """Return the line's length along its great-circle edges, km."""
+        return sum(haversine(a, b) for a, b in zip(self.points, self.points[1:], strict=False))
+
+    def area_km2(self) -> float:
+        """Return the area the corridor covers, km²: a band 2 × km wide, round at both ends."""
+        return self.length_km() * 2 * self.km + math.pi * self.km**2
+
     def measured_wkt(self) -> str:
         """Return the line as WKT whose M is the km from the start along it (great circles)."""
         km, parts = 0.0, []

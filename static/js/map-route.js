@@ -397,15 +397,28 @@
     $("sgv-route-list").textContent = "";
     document.documentElement.removeAttribute("data-sgv-route");
     var query = "?corridor=" + encodeURIComponent(text) + "&km=" + encodeURIComponent(String(state.km));
-    Promise.all([sgvMap.getJSON(url + query), positions()]).then(function (got) {
+    Promise.all([corridorJSON(url + query), positions()]).then(function (got) {
       if (request !== state.request) return;
       var byId = got[1];
       state.found = got[0].installations.filter(function (s) { return byId.has(s.id); }).map(function (s) {
         return { i: byId.get(s.id), km: s.route_km, name: s.name };
       });
       render();
-    }).catch(function () {
-      if (request === state.request) $("sgv-route-summary").textContent = S.route_failed;
+    }).catch(function (error) {
+      if (request !== state.request) return;
+      $("sgv-route-summary").textContent = error.tooLarge ? S.route_too_large : S.route_failed;
+    });
+  }
+
+  /* The corridor's sites; a route over the server's length or area bound is a 400 saying so. */
+  function corridorJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (response.ok) return response.json();
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        var error = new Error(url + ": " + response.status);
+        error.tooLarge = response.status === 400 && /km²|km long/.test(body.description || "");
+        throw error;
+      });
     });
   }
 
