@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from sgv.public.session_cost import DC_SESSION, session_cost
 from sgv.public.tariffs import current_price
 from sgv.public.taxes import ex_vat
 from tests.ocpi_helpers import EXAMPLES
@@ -98,3 +99,20 @@ def test_every_official_2_3_0_tariff_gives_a_sensible_ex_vat_price():
         assert any(f is not None for f in priced), path.name
         if shown.energy_excl_vat is not None and not shown.free:  # VAT known: both figures
             assert shown.vat_rate is not None and shown.energy_incl_vat is not None, path.name
+
+
+def test_a_vat_inclusive_2_3_0_tariff_gets_a_session_cost():
+    """0.363 €/kWh including 21 % VAT: a 40 kWh charge costs 40 × 0.30 = 12.00 € ex VAT,
+    12.00 × 1.21 = 14.52 € with VAT (the cost used to be refused for tax_included YES)."""
+    tariff = {
+        "id": "T230",
+        "currency": "EUR",
+        "tax_included": "YES",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.363, "vat": 21.0,
+                                            "step_size": 1}]}],
+    }  # fmt: skip
+    at = datetime(2026, 12, 7, 16, 50, tzinfo=UTC)
+    cost = session_cost(ex_vat(tariff, "YES"), DC_SESSION, at=at, time_zone="Europe/Madrid")
+    assert cost is not None
+    assert (cost.excl_vat, cost.incl_vat) == (Decimal("12.00"), Decimal("14.52"))
+    assert session_cost(tariff, DC_SESSION, at=at, time_zone="Europe/Madrid") is None  # raw

@@ -23,7 +23,8 @@ restriction and step size counts, not only the element that applies at the start
   limit without an incl.-VAT figure scales the incl.-VAT total by the same factor.
 * Reservation elements never apply. An unreadable restriction makes its element never
   match. The tariff is not priced (None) when a price, step_size or price limit is
-  unusable, when `tax_included` is "YES" (OCPI 2.3.0: not modelled), or when it has more
+  unusable, when `tax_included` is still "YES" (2.3.0 prices incl. tax: convert them first,
+  sgv/public/taxes.py ex_vat(), as every reader does), or when it has more
   than MAX_ELEMENTS elements or cuts the session into more than MAX_PERIODS periods.
 
 Arithmetic is exact (fractions); the totals are rounded half-up to cents at the very end.

@@ -56,4 +56,7 @@ def ex_vat(tariff: dict, tax_included: str | None) -> dict:
                 ],
             }
         elements.append(element)
-    return {**tariff, "elements": elements}
+    # The copy's prices exclude VAT now: it says so, so that no reader converts it again
+    # (sgv/public/session_cost.py refuses a tariff still marked YES).
+    marked = "NO" if tax_included == "YES" else tariff.get("tax_included")
+    return {**tariff, "tax_included": marked, "elements": elements}
