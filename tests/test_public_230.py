@@ -13,6 +13,7 @@ import pytest
 from tests.cpo_server import CpoServer
 from tests.ocpi_helpers import headers, make_created_party
 from tests.public_helpers import add_installation, location_body
+from tests.test_datex2 import fetch, one, schema, texts, valid  # noqa: F401 (schema: a fixture)
 
 REFS = (("ES*CPO*E1", 150, "IEC_62196_T2_COMBO"), ("ES*CPO*E2", 22, "IEC_62196_T2"))
 PARKING = [
@@ -188,3 +189,19 @@ def test_the_openapi_schema_describes_the_2_3_0_fields(client, world):
     parameters = spec["paths"]["/opendata/installations.json"]["get"]["parameters"]
     assert "trucks" in {p["name"] for p in parameters}
     assert json.dumps(spec).count("ParkingPlace") >= 2
+
+
+def test_datex2_table_carries_the_help_phone_and_the_vehicle_types(client, world, schema):  # noqa: F811
+    """DATEX II's own fields for 2.3.0 data: afac:helpdesk and afac:applicableForVehicles,
+    schema-valid; a site without 2.3.0 data has neither; a revoked CPO's go at once."""
+    root = valid(schema, fetch(client, "table.xml").data)
+    site = one(root, "//aegi:energyInfrastructureSite[@id='INST1']")
+    assert texts(site, "afac:helpdesk//afac:telephoneNumber/text()") == ["+34 900 111 222"]
+    kinds = texts(site, "afac:applicableForVehicles/com:vehicleType/text()")
+    assert kinds == ["lorry", "heavyGoodsVehicleWithTrailer", "articulatedVehicle", "passengerCar"]
+    other = one(root, "//aegi:energyInfrastructureSite[@id='INST2']")
+    assert texts(other, "afac:helpdesk") == texts(other, "afac:applicableForVehicles") == []
+    cli_revoke = ["sgv", "cpo", "revoke", "ES", "CPO", "--reason", "test"]
+    assert client.application.test_cli_runner().invoke(args=cli_revoke).exit_code == 0
+    site = one(valid(schema, fetch(client, "table.xml").data), "//*[@id='INST1']")
+    assert texts(site, "afac:helpdesk") == texts(site, "afac:applicableForVehicles") == []

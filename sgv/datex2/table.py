@@ -18,7 +18,7 @@ from itertools import islice
 
 from lxml import etree
 
-from sgv.datex2 import mapping
+from sgv.datex2 import amenities, mapping
 from sgv.datex2.xml import (
     XSI_TYPE,
     element,
@@ -101,6 +101,8 @@ def site_element(site: Installation, details: Details, defined: set[str]) -> etr
         sub(period, "com:overallStartTime", timestamp(site.updated_at))
     location(root, site)
     operator(root, site)
+    amenities.helpdesk(root, site)  # FacilityObject's order: operator, helpdesk, …,
+    amenities.vehicles(root, site)  # applicableForVehicles, then the site's own elements
     station = sub(root, "aegi:energyInfrastructureStation", id=station_id(site.id), version=v)
     sub(station, "aegi:numberOfRefillPoints", len(site.charge_points))
     for point in site.charge_points:
