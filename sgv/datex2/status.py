@@ -18,7 +18,8 @@ from itertools import groupby
 from sgv.datex2 import mapping
 from sgv.datex2.table import FACILITY, TABLE_ID, station_id
 from sgv.datex2.xml import LANG, element, escape, payload, timestamp
-from sgv.public import ChargePoint, Installation, Price
+from sgv.public.refill_points import RefillPoint
+from sgv.public.tariffs import Price
 
 MINUTES = Decimal(60)
 # Each site is written as text, not built with lxml: about 22 elements per refill point at
@@ -32,13 +33,13 @@ WITHDRAWN_DESCRIPTION = (
 )
 
 
-def status_xml(points: Iterable[tuple[Installation, ChargePoint]], at: datetime) -> Iterator[bytes]:
+def status_xml(points: Iterable[RefillPoint], at: datetime) -> Iterator[bytes]:
     """Stream the status publication of these charge points (grouped by installation)."""
     reference = element("aegi:tableReference", id=TABLE_ID)
     reference.set("targetClass", "aegi:EnergyInfrastructureTable")
     parts = (
-        site_status(site, [point for _, point in group])
-        for site, group in groupby(points, key=lambda pair: pair[0])
+        site_status(site_id, list(group))
+        for site_id, group in groupby(points, key=lambda point: point.site_id)
     )
     return payload("aegi:EnergyInfrastructureStatusPublication", at, parts, lead=[reference])
 
@@ -48,36 +49,34 @@ def reference(ident: str) -> str:
     return f'<afac:reference id="{escape(ident)}" targetClass="{FACILITY}"/>'
 
 
-def site_status(site: Installation, points: list[ChargePoint]) -> bytes:
+def site_status(site_id: str, points: list[RefillPoint]) -> bytes:
     """Return one aegi:energyInfrastructureSiteStatus with its station's refill points."""
     text = [
         "<aegi:energyInfrastructureSiteStatus>",
-        reference(site.id),
+        reference(site_id),
         "<aegi:energyInfrastructureStationStatus>",
-        reference(station_id(site.id)),
+        reference(station_id(site_id)),
     ]
-    text.extend(refill_point_status(site, point) for point in points)
+    text.extend(refill_point_status(point) for point in points)
     text.append("</aegi:energyInfrastructureStationStatus></aegi:energyInfrastructureSiteStatus>")
     return "".join(text).encode()
 
 
-def refill_point_status(site: Installation, point: ChargePoint) -> str:
+def refill_point_status(point: RefillPoint) -> str:
     """Return one aegi:refillPointStatus: status, its time, and the prices shown now."""
-    live = point.live
-    datex_status = mapping.refill_point_status(live.status if live else None)
+    datex_status = mapping.refill_point_status(point.status)
     status = f"<aegi:status>{datex_status}</aegi:status>"
     text = [
         '<aegi:refillPointStatus xsi:type="aegi:ElectricChargingPointStatus">',
         reference(point.evse_ref),
     ]
-    if live is None:
+    if point.status is None:
         text += [WITHDRAWN_DESCRIPTION, status]
     else:
-        at = timestamp(live.status_at)
+        at = timestamp(point.status_at)
         text += [f"<afac:lastUpdated>{at}</afac:lastUpdated>", status]
-        prices = {c.price.tariff_id: c.price for c in live.connectors if c.price is not None}
-        rate = partial(mapping.rate_id, site.country_code, site.party_id)
-        text.extend(rate_update(price, rate(price.tariff_id), at) for price in prices.values())
+        rate = partial(mapping.rate_id, point.country_code, point.party_id)
+        text.extend(rate_update(price, rate(price.tariff_id), at) for price in point.prices)
     text.append("</aegi:refillPointStatus>")
     return "".join(text)
 

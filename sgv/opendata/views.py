@@ -153,7 +153,12 @@ def datex2_status() -> Response:
     filters = load(StatusArgs(), request.args)
 
     def body(v: Version) -> Iterator[bytes]:
-        return datex2.status_xml(status_points(filters, v.generated_at), v.generated_at)
+        at = v.generated_at
+        if filters.since is None:  # a snapshot: every live charge point, read in one statement
+            points = public.refill_points(bbox=filters.bbox, operator=filters.operator, at=at)
+        else:
+            points = public.as_refill_points(status_points(filters, at))
+        return datex2.status_xml(points, at)
 
     return respond("datex2/status.xml", XML, filters, body)
 
