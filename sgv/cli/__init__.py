@@ -9,6 +9,7 @@ from flask.cli import ScriptInfo
 from sgv.cli.check import check, cpo_breaches_command
 from sgv.cli.cpo import cpo
 from sgv.cli.demo import demo
+from sgv.cli.history import housekeeping
 from sgv.cli.maintenance import maintenance
 from sgv.cli.output import OperatorGroup, emit, json_option
 from sgv.cli.ripree import ripree
@@ -40,6 +41,7 @@ cpo.add_command(maintenance)
 sgv_cli.add_command(ripree)
 sgv_cli.add_command(demo)
 sgv_cli.add_command(check)
+sgv_cli.add_command(housekeeping)
 cpo.add_command(cpo_breaches_command, "breaches")
 
 

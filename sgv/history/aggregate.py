@@ -1,0 +1,120 @@
+"""How often each public charge point was AVAILABLE, by hour of the week (issue #19).
+
+Read through the public door: only EVSEs in `public_evses` count, so a CPO whose live
+data is hidden (revoked, deregistered, unpublished location…) shows no history at all,
+not even from before. Each status holds from its change until the next one (the latest
+until now); the window is the last 4 weeks, the status in force at its start carried in.
+Time is split at whole UTC hours, which are whole local hours in Spain's zones, and
+each hour is filed under its weekday and hour in the location's time zone.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from sgv.extensions import db
+from sgv.public.rules import published
+
+WINDOW = timedelta(weeks=4)
+SLOTS = 7 * 24  # Monday 00h first, Sunday 23h last
+
+# UNKNOWN is not an observation: neither available nor not.
+QUERY = """
+WITH ev AS (
+    SELECT pe.evse_pk, pe.charge_point_id, pe.installation_id, cp.evse_ref,
+           COALESCE(z.name, public_time_zone(NULL, i.geom)) AS zone
+    FROM public_evses pe
+    JOIN installations i ON i.id = pe.installation_id AND i.retired_at IS NULL
+    JOIN charge_points cp ON cp.id = pe.charge_point_id
+    LEFT JOIN pg_timezone_names z ON z.name = pe.time_zone
+    {where}
+), changes AS (
+    SELECT ev.*, h.status, h.simulated, h.changed_at AS since,
+           lead(h.changed_at) OVER (PARTITION BY h.evse_fk ORDER BY h.changed_at) AS until
+    FROM ev JOIN status_history h ON h.evse_fk = ev.evse_pk
+    WHERE h.changed_at < :t1
+), spans AS (
+    SELECT installation_id, charge_point_id, evse_ref, zone, status, simulated,
+           GREATEST(since, :t0) AS s, LEAST(COALESCE(until, :t1), :t1) AS e
+    FROM changes WHERE COALESCE(until, :t1) > :t0 AND status <> 'UNKNOWN'
+), hours AS (
+    SELECT sp.*, hr,
+           extract(epoch FROM LEAST(sp.e, hr + interval '1 hour') - GREATEST(sp.s, hr)) AS secs
+    FROM spans sp CROSS JOIN LATERAL generate_series(
+        date_trunc('hour', sp.s, 'UTC'), sp.e - interval '1 microsecond', interval '1 hour'
+    ) hr
+    WHERE sp.e > sp.s
+)
+SELECT installation_id, charge_point_id, evse_ref,
+       (extract(isodow FROM hr AT TIME ZONE zone)::int - 1) * 24
+           + extract(hour FROM hr AT TIME ZONE zone)::int AS slot,
+       COALESCE(sum(secs) FILTER (WHERE status = 'AVAILABLE'), 0) AS available,
+       sum(secs) AS observed, bool_or(simulated) AS simulated, min(s) AS since
+FROM hours
+GROUP BY installation_id, charge_point_id, evse_ref, slot
+ORDER BY installation_id, charge_point_id, slot
+"""
+
+
+@dataclass
+class Week:
+    """Seconds AVAILABLE and seconds with a known status, per hour of the week."""
+
+    available: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
+    observed: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
+
+    def add(self, slot: int, available: float, observed: float) -> None:
+        self.available[slot] += available
+        self.observed[slot] += observed
+
+    def shares(self) -> list[float | None]:
+        """The share of observed time AVAILABLE per hour (None where nothing was observed)."""
+        return [
+            round(a / o, 3) if o else None for a, o in zip(self.available, self.observed, strict=True)
+        ]
+
+    def hours(self) -> list[float]:
+        """Hours observed per hour of the week (over all weeks and charge points)."""
+        return [round(o / 3600, 2) for o in self.observed]
+
+
+@dataclass
+class SiteHistory:
+    """One installation's aggregate: the site's week and each charge point's."""
+
+    installation_id: str
+    since: datetime  # the earliest known status in the window
+    simulated: bool = False
+    site: Week = field(default_factory=Week)
+    charge_points: dict[str, Week] = field(default_factory=dict)
+
+    def days_covered(self, at: datetime) -> float:
+        return (at - self.since).total_seconds() / 86400
+
+
+@published(empty=dict)
+def histories(ids: list[str] | None = None, at: datetime | None = None) -> dict[str, SiteHistory]:
+    """Return the 4-week aggregate of these installations (None: every one), by id."""
+    t1 = at or datetime.now(UTC)
+    params: dict = {"t0": t1 - WINDOW, "t1": t1}
+    where = ""
+    if ids is not None:
+        # On installation_id PostgreSQL pushes the condition into public_evses.
+        where, params["ids"] = "WHERE pe.installation_id = ANY(:ids)", list(ids)
+    found: dict[str, SiteHistory] = {}
+    for row in db.session.execute(text(QUERY.format(where=where)), params):
+        site = found.get(row.installation_id)
+        if site is None:
+            site = found[row.installation_id] = SiteHistory(row.installation_id, row.since)
+        site.since = min(site.since, row.since)
+        site.simulated = site.simulated or row.simulated
+        site.site.add(row.slot, float(row.available), float(row.observed))
+        point = site.charge_points.setdefault(row.evse_ref, Week())
+        point.add(row.slot, float(row.available), float(row.observed))
+    return found
+
+
+def history(installation_id: str, at: datetime | None = None) -> SiteHistory | None:
+    """Return one installation's aggregate, or None without public history."""
+    return histories([installation_id], at).get(installation_id)
