@@ -1,7 +1,5 @@
 """`flask sgv maintenance prune-history`: keep the EVSE status history within its days."""
 
-import click
-
 from sgv.cli.output import OperatorGroup, emit, fail, json_option
 from sgv.core.times import utc_text
 from sgv.extensions import db

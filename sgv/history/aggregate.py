@@ -70,9 +70,8 @@ class Week:
 
     def shares(self) -> list[float | None]:
         """The share of observed time AVAILABLE per hour (None where nothing was observed)."""
-        return [
-            round(a / o, 3) if o else None for a, o in zip(self.available, self.observed, strict=True)
-        ]
+        pairs = zip(self.available, self.observed, strict=True)
+        return [round(a / o, 3) if o else None for a, o in pairs]
 
     def hours(self) -> list[float]:
         """Hours observed per hour of the week (over all weeks and charge points)."""

@@ -26,6 +26,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sgv import public
 from sgv.core import caching, cors
+from sgv.history import chart as history_chart
 from sgv.maps import data as map_data
 from sgv.maps import i18n
 from sgv.maps import page as map_page
@@ -255,4 +256,7 @@ def installation_page(installation_id: str) -> str:
     if detail is None:
         abort(404)
     lang = i18n.language()
-    return render_template("installation.html", site=detail, **page_context(lang))
+    availability = history_chart.for_page(installation_id, lang) if detail["live"] else None
+    return render_template(
+        "installation.html", site=detail, availability=availability, **page_context(lang)
+    )

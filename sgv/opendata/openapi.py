@@ -6,12 +6,16 @@ against this document, so it describes what the code does.
 
 from typing import Any
 
+from sgv.opendata import openapi_availability
 from sgv.opendata.csv import COLUMNS, NEUTRALISED
 from sgv.opendata.formats import SCHEMA_VERSION
-from sgv.opendata.openapi_schemas import SCHEMAS, STATUSES, ref
+from sgv.opendata.openapi_schemas import SCHEMAS as EXPORT_SCHEMAS
+from sgv.opendata.openapi_schemas import STATUSES, ref
 from sgv.opendata.params import BBOX_PATTERN, TEXT_PATTERN
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
+
+SCHEMAS = {**EXPORT_SCHEMAS, **openapi_availability.SCHEMAS}
 
 
 def parameter(name: str, description: str, **schema: Any) -> dict:
@@ -223,6 +227,10 @@ def document(server: str = "/") -> dict:
                 [*FILTERS, DATEX2_SINCE],
             ),
             "/opendata/operators.json": OPERATORS,
+            "/opendata/availability.json": openapi_availability.path(
+                {"Access-Control-Allow-Origin": EXPORT_HEADERS["Access-Control-Allow-Origin"]},
+                TOO_MANY_REQUESTS,
+            ),
         },
         "components": {"schemas": SCHEMAS},
     }
@@ -253,4 +261,4 @@ def field_rows(schema: dict, prefix: str = "") -> list[tuple[str, str, str]]:
     return rows
 
 
-PAGE_SCHEMAS = ("InstallationsExport", "Feature", "StatusExport")
+PAGE_SCHEMAS = ("InstallationsExport", "Feature", "StatusExport", "AvailabilityExport")
