@@ -50,7 +50,7 @@ def test_the_page_shows_the_chart_and_its_table(site, client):
     assert "<td>50%</td>" in page and "not enough history" not in page.lower()
     assert "Simulated history" not in page
     spanish = client.get("/installations/INST1?lang=es").get_data(as_text=True)
-    assert "Cuándo suele estar libre" in spanish and "<td>50 %</td>" in spanish
+    assert "Cuándo suele estar libre" in spanish and "<td>50\u00a0%</td>" in spanish
 
 
 def test_a_new_site_says_there_is_not_enough_history(app, client):

@@ -44,5 +44,5 @@ def strings(lang: str) -> dict[str, str]:
 
 
 def percent(share: float, lang: str) -> str:
-    """Write a share as a whole percentage, as each language does (85 %, 85%)."""
-    return f"{round(share * 100)} %" if lang == "es" else f"{round(share * 100)}%"
+    """Write a share as a whole percentage as each language does (85 %, no break; 85%)."""
+    return f"{round(share * 100)}\u00a0%" if lang == "es" else f"{round(share * 100)}%"
