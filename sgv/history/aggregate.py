@@ -30,30 +30,43 @@ WITH ev AS (
     LEFT JOIN pg_timezone_names z ON z.name = pe.time_zone
     {where}
 ), changes AS (
-    SELECT ev.*, h.status, h.simulated, h.changed_at AS since,
+    SELECT h.evse_fk, h.status, h.simulated, h.changed_at AS since,
            lead(h.changed_at) OVER (PARTITION BY h.evse_fk ORDER BY h.changed_at) AS until
-    FROM ev JOIN status_history h ON h.evse_fk = ev.evse_pk
-    WHERE h.changed_at < :t1
+    FROM status_history h
+    WHERE h.evse_fk IN (SELECT evse_pk FROM ev) AND h.changed_at < :t1
 ), spans AS (
-    SELECT installation_id, charge_point_id, evse_ref, zone, status, simulated,
-           GREATEST(since, :t0) AS s, LEAST(COALESCE(until, :t1), :t1) AS e
+    SELECT evse_fk, status = 'AVAILABLE' AS available, simulated,
+           extract(epoch FROM GREATEST(since, :t0)) AS s,
+           extract(epoch FROM LEAST(COALESCE(until, :t1), :t1)) AS e
     FROM changes WHERE COALESCE(until, :t1) > :t0 AND status <> 'UNKNOWN'
 ), hours AS (
-    SELECT sp.*, hr,
-           extract(epoch FROM LEAST(sp.e, hr + interval '1 hour') - GREATEST(sp.s, hr)) AS secs
-    FROM spans sp CROSS JOIN LATERAL generate_series(
-        date_trunc('hour', sp.s, 'UTC'), sp.e - interval '1 microsecond', interval '1 hour'
-    ) hr
-    WHERE sp.e > sp.s
+    -- Whole hours as integers since the epoch: cheap arithmetic for millions of rows.
+    SELECT evse_fk, available, simulated, s, h,
+           LEAST(e, (h + 1) * 3600.0) - GREATEST(s, h * 3600.0) AS secs
+    FROM spans CROSS JOIN LATERAL generate_series(
+        floor(s / 3600)::bigint, ceil(e / 3600)::bigint - 1) h
+    WHERE e > s
+), per_evse AS (
+    SELECT evse_fk, h, sum(secs) FILTER (WHERE available) AS available, sum(secs) AS observed,
+           bool_or(simulated) AS simulated, min(s) AS since
+    FROM hours GROUP BY evse_fk, h
+), grid AS (
+    -- Each hour of the window in each zone: its weekday and hour there, computed once.
+    SELECT zone, h, (extract(isodow FROM local)::int - 1) * 24 + extract(hour FROM local)::int
+               AS slot
+    FROM (SELECT DISTINCT zone FROM ev) zones
+    CROSS JOIN generate_series(floor(extract(epoch FROM :t0) / 3600)::bigint,
+                               ceil(extract(epoch FROM :t1) / 3600)::bigint) h
+    CROSS JOIN LATERAL (SELECT to_timestamp(h * 3600) AT TIME ZONE zone AS local) l
 )
-SELECT installation_id, charge_point_id, evse_ref,
-       (extract(isodow FROM hr AT TIME ZONE zone)::int - 1) * 24
-           + extract(hour FROM hr AT TIME ZONE zone)::int AS slot,
-       COALESCE(sum(secs) FILTER (WHERE status = 'AVAILABLE'), 0) AS available,
-       sum(secs) AS observed, bool_or(simulated) AS simulated, min(s) AS since
-FROM hours
-GROUP BY installation_id, charge_point_id, evse_ref, slot
-ORDER BY installation_id, charge_point_id, slot
+SELECT ev.installation_id, ev.charge_point_id, ev.evse_ref, g.slot,
+       COALESCE(sum(p.available), 0) AS available, sum(p.observed) AS observed,
+       bool_or(p.simulated) AS simulated, to_timestamp(min(p.since)) AS since
+FROM per_evse p
+JOIN ev ON ev.evse_pk = p.evse_fk
+JOIN grid g ON g.zone = ev.zone AND g.h = p.h
+GROUP BY ev.installation_id, ev.charge_point_id, ev.evse_ref, g.slot
+ORDER BY ev.installation_id, ev.charge_point_id, g.slot
 """
 
 
