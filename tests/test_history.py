@@ -74,3 +74,12 @@ def test_hour_of_week_share_in_the_location_time_zone(client):
     assert site.site.shares()[MONDAY_11H] == 0.5
     assert site.site.hours()[MONDAY_11H] == 8.0  # two charge points × 4 Mondays
     assert site.days_covered(AT) == 28.0 and not site.simulated
+
+
+def test_a_zone_postgresql_does_not_know_falls_back_to_the_sites(client):
+    add_installation()
+    live_cpo(client)
+    hand_made_history()
+    db.session.execute(text("UPDATE locations SET time_zone = 'Mars/Olympus_Mons'"))
+    site = history("INST1", at=AT)  # Madrid's, from the site's position: same hours
+    assert site.charge_points["ES*ABC*E1"].shares()[MONDAY_10H] == 1.0
