@@ -63,7 +63,7 @@ WITH ev AS (
     JOIN grid g ON g.zone = ev.zone AND g.h = hs.h
     GROUP BY hs.evse_fk, g.slot
 )
-SELECT ev.installation_id, ev.charge_point_id, ev.evse_ref, p.slot,
+SELECT ev.installation_id, ev.charge_point_id, ev.evse_ref, ev.evse_pk, p.slot,
        COALESCE(p.available, 0) AS available, p.observed, p.simulated,
        to_timestamp(p.since) AS since
 FROM per_slot p JOIN ev ON ev.evse_pk = p.evse_fk
@@ -119,6 +119,7 @@ class SiteHistory:
     simulated: bool = False
     site: Week = field(default_factory=Week)
     charge_points: dict[str, Week] = field(default_factory=dict)
+    evses: set[int] = field(default_factory=set)  # the EVSEs it was read from
 
     def days_covered(self, at: datetime) -> float:
         return (at - self.since).total_seconds() / 86400
@@ -143,9 +144,23 @@ def histories(ids: list[str] | None = None, at: datetime | None = None) -> dict[
             site = found[row.installation_id] = SiteHistory(row.installation_id, row.since)
         site.since = min(site.since, row.since)
         site.simulated = site.simulated or row.simulated
+        site.evses.add(row.evse_pk)
         site.site.add(row.slot, float(row.available), float(row.observed))
         point = site.charge_points.setdefault(row.evse_ref, Week())
         point.add(row.slot, float(row.available), float(row.observed))
+    return found
+
+
+# Plain joins (no DISTINCT ON): cheap enough for every request.
+PUBLIC_CANDIDATES = "SELECT installation_id, evse_pk FROM public_evse_candidates"
+
+
+@published(empty=dict)
+def public_candidates() -> dict[str, set[int]]:
+    """Return, per installation, the EVSEs whose live data may be public now."""
+    found: dict[str, set[int]] = {}
+    for installation_id, evse_pk in db.session.execute(text(PUBLIC_CANDIDATES)):
+        found.setdefault(installation_id, set()).add(evse_pk)
     return found
 
 

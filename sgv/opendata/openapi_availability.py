@@ -70,8 +70,8 @@ def path(headers: dict, too_many_requests: dict) -> dict:
         "get": {
             "summary": "How often each charge point was available, by hour of the week (4 weeks)",
             "description": "Time-weighted from every public status change: each status holds until "
-            "the next, the one in force at the window's start included. Rebuilt at most hourly, "
-            "and at once when a CPO's live data is hidden.",
+            "the next, the one in force at the window's start included. Built at most hourly; "
+            "an installation leaves at once when its CPO's live data is hidden.",
             "responses": {
                 "200": {
                     "description": "the aggregates",
