@@ -47,21 +47,35 @@ WITH ev AS (
     FROM spans CROSS JOIN LATERAL generate_series(
         floor(s / 3600)::bigint, ceil(e / 3600)::bigint - 1) h
     WHERE e > s
-), grid AS (
-    -- Each hour of the window in each zone: its weekday and hour there, computed once.
-    SELECT zone, h, (extract(isodow FROM local)::int - 1) * 24 + extract(hour FROM local)::int
-               AS slot
-    FROM (SELECT DISTINCT zone FROM ev) zones
-    CROSS JOIN generate_series(floor(extract(epoch FROM :t0) / 3600)::bigint,
-                               ceil(extract(epoch FROM :t1) / 3600)::bigint) h
-    CROSS JOIN LATERAL (SELECT to_timestamp(h * 3600) AT TIME ZONE zone AS local) l
+), offsets AS (
+    -- Each zone's UTC offset in hours at the window's start and end, and the first hour
+    -- with the end's offset (one DST change at most in 4 weeks, whole hours: Spain's).
+    SELECT zone, min(o) FILTER (WHERE h = h0) AS off0, min(o) FILTER (WHERE h = h1) AS off1,
+           min(h) FILTER (WHERE o = o_end) AS switch_h
+    FROM (
+        SELECT zone, h, h0, h1, o, last_value(o) OVER w AS o_end
+        FROM (SELECT DISTINCT zone FROM ev) zones
+        CROSS JOIN (SELECT floor(extract(epoch FROM :t0) / 3600)::bigint AS h0,
+                           floor(extract(epoch FROM :t1) / 3600)::bigint AS h1) b
+        CROSS JOIN LATERAL generate_series(h0, h1) h
+        CROSS JOIN LATERAL (SELECT to_timestamp(h * 3600) AS at) t
+        CROSS JOIN LATERAL (SELECT round(extract(epoch FROM
+            (at AT TIME ZONE zone) - (at AT TIME ZONE 'UTC')) / 3600)::bigint AS o) x
+        WINDOW w AS (PARTITION BY zone ORDER BY h ROWS BETWEEN UNBOUNDED PRECEDING
+                     AND UNBOUNDED FOLLOWING)
+    ) g
+    GROUP BY zone
 ), per_slot AS (
-    SELECT hs.evse_fk, g.slot, sum(secs) FILTER (WHERE available) AS available,
+    -- Hour 0 of the epoch is a Thursday: 3 days after a Monday.
+    SELECT hs.evse_fk,
+           mod(hs.h + CASE WHEN hs.h >= o.switch_h THEN o.off1 ELSE o.off0 END + 72, 168)::int
+               AS slot,
+           sum(secs) FILTER (WHERE available) AS available,
            sum(secs) AS observed, bool_or(simulated) AS simulated, min(s) AS since
     FROM hours hs
     JOIN ev ON ev.evse_pk = hs.evse_fk
-    JOIN grid g ON g.zone = ev.zone AND g.h = hs.h
-    GROUP BY hs.evse_fk, g.slot
+    JOIN offsets o ON o.zone = ev.zone
+    GROUP BY 1, 2
 )
 SELECT ev.installation_id, ev.charge_point_id, ev.evse_ref, ev.evse_pk, p.slot,
        COALESCE(p.available, 0) AS available, p.observed, p.simulated,
