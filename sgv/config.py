@@ -38,6 +38,7 @@ class Defaults:
     CHECK_RETRY_DELAY = 5.0  # seconds before the one retry of a failed pull
     CHECK_PAGE_SIZE = 100  # objects asked per page when pulling
     CHECK_MAX_PAGES = 1000  # pages after which a pull stops (runaway pagination)
+    HISTORY_DAYS = 35  # days of EVSE status history kept (prune-history); ≥ 29
     STALE_HOURS = 24  # a status older than this counts as stale in the quality report
     OPENDATA_OVERLAP = 120  # seconds a delta reaches back before `since` (changes mid-poll)
     OPENDATA_CACHE_SECONDS = 3600  # longest a full export's gzip copy is kept

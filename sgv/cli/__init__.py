@@ -6,6 +6,7 @@ thin: they parse, call a feature's function, commit once and print; no query, no
 
 from flask.cli import ScriptInfo
 
+from sgv.cli import history  # noqa: F401  (adds prune-history to `sgv maintenance`)
 from sgv.cli.check import check, cpo_breaches_command
 from sgv.cli.cpo import cpo
 from sgv.cli.demo import demo

@@ -32,6 +32,7 @@ from sgv.demo.cpo import DemoCpo
 from sgv.demo.objects import DATA_FILE, Profile, locations, read_register, tariffs
 from sgv.demo.serving import Background
 from sgv.extensions import db
+from sgv.history import demo as demo_history
 from sgv.ingest import matching
 from sgv.models import Party
 from sgv.ocpi.envelope import ocpi_timestamp
@@ -169,6 +170,7 @@ def load(workers: int = 8, limit: int | None = None) -> LoadReport:
         db.session.commit()
         report.register = imported.as_dict()
         totals = integrate(pending, workers, limit)
+        demo_history.seed([profile.party_id for profile in PROFILES])  # marked simulated
         report.locations_pushed = totals["locations"]
         report.evses_pushed = totals["evses"]
         report.tariffs_pushed = totals["tariffs"]

@@ -26,6 +26,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sgv import public
 from sgv.core import caching, cors
+from sgv.history import chart as history_chart
 from sgv.maps import cost as map_cost
 from sgv.maps import data as map_data
 from sgv.maps import i18n
@@ -276,4 +277,11 @@ def installation_page(installation_id: str) -> str:
         abort(404)
     lang = i18n.language()
     cost = map_cost.for_page(installation_id, request.args, lang) if detail["live"] else None
-    return render_template("installation.html", site=detail, cost=cost, **page_context(lang))
+    availability = history_chart.for_page(installation_id, lang) if detail["live"] else None
+    return render_template(
+        "installation.html",
+        site=detail,
+        cost=cost,
+        availability=availability,
+        **page_context(lang),
+    )

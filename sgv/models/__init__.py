@@ -5,6 +5,7 @@ imported here), then a migration under migrations/versions/ (README, "Changing t
 schema").
 """
 
+from sgv.models.history import status_history
 from sgv.models.ocpi import Connector, Evse, Location, ParkingPlace, Rejection, Tariff
 from sgv.models.parties import (
     PARTY_STATES,
@@ -29,4 +30,5 @@ __all__ = [
     "Party",
     "Rejection",
     "Tariff",
+    "status_history",
 ]

@@ -4,6 +4,7 @@ The field schemas live in sgv/opendata/openapi_schemas.py; the tests validate re
 against this document, so it describes what the code does.
 """
 
+from sgv.opendata import openapi_availability
 from sgv.opendata.csv import COLUMNS, NEUTRALISED, ROUTE_COLUMN
 from sgv.opendata.formats import SCHEMA_VERSION
 from sgv.opendata.openapi_operators import OPERATOR_SCHEMAS
@@ -20,7 +21,7 @@ from sgv.opendata.openapi_schemas import SCHEMAS as EXPORT_SCHEMAS
 from sgv.opendata.openapi_schemas import STATUSES, ref
 
 __all__ = ["SCHEMAS", "STATUSES", "document", "field_rows"]
-SCHEMAS = {**EXPORT_SCHEMAS, **OPERATOR_SCHEMAS}
+SCHEMAS = {**EXPORT_SCHEMAS, **OPERATOR_SCHEMAS, **openapi_availability.SCHEMAS}
 
 
 CONDITIONAL = [
@@ -190,6 +191,10 @@ def document(server: str = "/") -> dict:
                 [*FILTERS, DATEX2_SINCE],
             ),
             "/opendata/operators.json": OPERATORS,
+            "/opendata/availability.json": openapi_availability.path(
+                {"Access-Control-Allow-Origin": EXPORT_HEADERS["Access-Control-Allow-Origin"]},
+                TOO_MANY_REQUESTS,
+            ),
         },
         "components": {"schemas": SCHEMAS},
     }
@@ -220,4 +225,4 @@ def field_rows(schema: dict, prefix: str = "") -> list[tuple[str, str, str]]:
     return rows
 
 
-PAGE_SCHEMAS = ("InstallationsExport", "Feature", "StatusExport")
+PAGE_SCHEMAS = ("InstallationsExport", "Feature", "StatusExport", "AvailabilityExport")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sgv import datex2, public
 from sgv.core import cors
 from sgv.core.times import utc_text
+from sgv.opendata import availability as availability_export
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata import formats, openapi, route
 from sgv.opendata.http import Version, respond, setting
@@ -179,6 +180,16 @@ def operators_json() -> Response:
     }
     response = jsonify(body)
     response.cache_control.no_cache = True  # figures of now: a revocation shows at once
+    return response
+
+
+@bp.get("/availability.json")
+@cors.shared
+def availability_json() -> Response:
+    """Serve each public installation's availability by hour of the week (4 weeks)."""
+    load(NoArgs(), request.args)
+    response = jsonify(availability_export.current())
+    response.cache_control.no_cache = True  # a revocation shows at once
     return response
 
 
