@@ -9,6 +9,8 @@ corridor that does not decode to 2 distinct points in range, is longer than
 route.LENGTH_MAX km or covers more than route.AREA_MAX km², km without a corridor.
 """
 
+import math
+
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -33,7 +35,13 @@ def corridor_refused(query: dict) -> bool:
         points = route.decode(str(query["corridor"]))
     except ValueError:
         return True
-    corridor = Corridor(points, float(query.get("km", route.KM_DEFAULT)))
+    try:
+        km = float(query.get("km", route.KM_DEFAULT))
+    except (TypeError, ValueError):
+        return True  # km's own refusal
+    if not math.isfinite(km) or not 0 < km <= route.KM_MAX:
+        return True
+    corridor = Corridor(points, km)
     return corridor.length_km() > route.LENGTH_MAX or corridor.area_km2() > route.AREA_MAX
 
 
