@@ -1,41 +1,13 @@
 """/operators on a phone in headless Chromium: readable at 375 px, usable by keyboard."""
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
-from sgv import create_app
-from sgv.extensions import db
-from tests.conftest import app_settings, truncate_all
-from tests.servers import gunicorn
-from tests.test_map_browser import ARGS, CHROMIUM, PHONE, build_world
+# The map tests' world (a live CPO, a revoked one, two never integrated), served once.
+from tests.test_map_browser import PHONE, base_url, browser  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def base_url(committed_database: str) -> Iterator[str]:
-    """The map tests' world (a live CPO, a revoked one, two never integrated), served."""
-    app = create_app(app_settings(committed_database))
-    with app.app_context():
-        try:
-            build_world(app)
-            with gunicorn(committed_database) as url:
-                yield url
-        finally:
-            db.session.remove()
-            truncate_all()
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-def test_a_phone_reads_the_operators_and_reaches_one_by_keyboard(browser, base_url):
+def test_a_phone_reads_the_operators_and_reaches_one_by_keyboard(browser, base_url):  # noqa: F811
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     errors = []
