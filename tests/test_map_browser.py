@@ -6,30 +6,21 @@ nothing reaches the internet.
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from sgv import create_app
 from sgv.core import dataversion
 from sgv.extensions import db
-from tests.conftest import app_settings, truncate_all
+from tests.browser import PHONE, chromium, served
 from tests.ocpi_helpers import headers
 from tests.public_helpers import add_installation, live_cpo, location_body, push_status
-from tests.servers import gunicorn
 
-CHROMIUM = os.environ.get("SGV_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]  # fmt: skip
 TILE_STUB = "/static/img/tile-stub.png"
 MARKUP = '<img src=x onerror="document.title=1">Plaza & "Sol"'
-PHONE = {"width": 375, "height": 667}
 MADRID = {"latitude": 40.42, "longitude": -3.70}
 
 
@@ -69,26 +60,16 @@ def build_world(app) -> None:
 @pytest.fixture(scope="module")
 def base_url(committed_database: str) -> Iterator[str]:
     """The world above, committed, served by gunicorn with stub tiles."""
-    app = create_app(app_settings(committed_database))
-    with app.app_context():
-        try:
-            build_world(app)
-            # LIVE_REFRESH=0: tests change the data between pages (a bad currency stored,
-            # then restored) and must not meet live data throttled from before the change.
-            with gunicorn(committed_database, TILE_URL=TILE_STUB, LIVE_REFRESH="0") as url:
-                yield url
-        finally:
-            db.session.remove()
-            truncate_all()
-            db.engine.dispose()
+    # LIVE_REFRESH=0: tests change the data between pages (a bad currency stored,
+    # then restored) and must not meet live data throttled from before the change.
+    with served(committed_database, build_world, TILE_URL=TILE_STUB, LIVE_REFRESH="0") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

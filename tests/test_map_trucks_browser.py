@@ -8,16 +8,14 @@ parking place over OCPI 2.3.0, one live site without, one static site. Ticking t
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from sgv import create_app
 from sgv.core import dataversion
 from sgv.extensions import db
-from tests.conftest import app_settings, truncate_all
+from tests.browser import chromium, served
 from tests.ocpi_helpers import headers
 from tests.public_helpers import add_installation, live_cpo, location_body
-from tests.servers import gunicorn
-from tests.test_map_browser import ARGS, CHROMIUM, TILE_STUB, open_filters, shown
+from tests.test_map_browser import TILE_STUB, open_filters, shown
 
 TRUCK_BAY = {
     "id": "BAY1",
@@ -46,24 +44,14 @@ def build_world(app) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(committed_database: str) -> Iterator[str]:
-    app = create_app(app_settings(committed_database))
-    with app.app_context():
-        try:
-            build_world(app)
-            with gunicorn(committed_database, TILE_URL=TILE_STUB, LIVE_REFRESH="0") as url:
-                yield url
-        finally:
-            db.session.remove()
-            truncate_all()
-            db.engine.dispose()
+    with served(committed_database, build_world, TILE_URL=TILE_STUB, LIVE_REFRESH="0") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

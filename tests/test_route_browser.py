@@ -6,53 +6,40 @@ line in route order, narrows them to ≥ 50 kW, and reloads the URL she would sh
 """
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import polyline
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from sgv import create_app
 from sgv.core import dataversion
 from sgv.extensions import db
 from sgv.registry import import_register
-from tests.conftest import app_settings, truncate_all
-from tests.servers import gunicorn
+from tests.browser import PHONE, chromium, served
 from tests.test_opendata import DEMO, go_live
 
-CHROMIUM = os.environ.get("SGV_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
-PHONE = {"width": 375, "height": 667}
+
+def build_world(app) -> None:
+    """The demo register, with Iberdrola live at Valdemoro."""
+    import_register(DEMO)
+    db.session.commit()
+    go_live(app.test_client())
+    dataversion.touch(dataversion.STATIC)
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
 def base_url(committed_database: str) -> Iterator[str]:
-    app = create_app(app_settings(committed_database))
-    with app.app_context():
-        try:
-            import_register(DEMO)
-            db.session.commit()
-            go_live(app.test_client())
-            dataversion.touch(dataversion.STATIC)
-            db.session.commit()
-            with gunicorn(committed_database, TILE_URL="/static/img/tile-stub.png") as url:
-                yield url
-        finally:
-            db.session.remove()
-            truncate_all()
-            db.engine.dispose()
+    with served(committed_database, build_world, TILE_URL="/static/img/tile-stub.png") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

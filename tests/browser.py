@@ -1,0 +1,51 @@
+"""Headless Chromium and a served world, for the browser tests (one copy of the set-up).
+
+A browser test builds its world in the committed database, serves it with gunicorn on a
+free loopback port, and drives Debian's Chromium through Playwright (SGV_CHROMIUM);
+nothing reaches the internet.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from playwright.sync_api import Browser, sync_playwright
+
+from sgv import create_app
+from sgv.extensions import db
+from tests.conftest import app_settings, truncate_all
+from tests.servers import gunicorn
+
+CHROMIUM = os.environ.get("SGV_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]  # fmt: skip
+PHONE = {"width": 375, "height": 667}
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Launch headless Chromium for a test module."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def served(committed_database: str, build: Callable, **settings: str) -> Iterator[str]:
+    """Build a world with `build(app)`, serve it under gunicorn; yield the base URL.
+
+    The committed database is emptied afterwards, for the next module.
+    """
+    app = create_app(app_settings(committed_database))
+    with app.app_context():
+        try:
+            build(app)
+            with gunicorn(committed_database, **settings) as url:
+                yield url
+        finally:
+            db.session.remove()
+            truncate_all()
+            db.engine.dispose()
