@@ -14,6 +14,7 @@ the same bytes.
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
@@ -96,15 +97,17 @@ def site_texts(
     at: datetime,
     batch: int = 200,
 ) -> Iterator[bytes]:
-    """Yield, per selected installation with public live data (by id), `writing`'s text of
-    it and of its charge points' statuses and prices now."""
+    """Yield `writing`'s text of each selected installation with public live data (by id)
+    and of its charge points' statuses and prices now, `batch` installations at a time."""
     where, params = selection(None, bbox, operator)
     sql = SITES.replace("{at}", writing.at).replace("{point}", writing.point)
     sql = sql.replace("{site}", writing.site).replace("{pushed}", PUSHED if params else "")
     sql = sql.replace("{where}", where)
     prepare()
     params["prices"] = Jsonb(figures(where, params, at, writing.figures))
-    yield from stream(sql, params | writing.params, batch)
+    rows = stream(sql, params | writing.params, batch)
+    while texts := list(islice(rows, batch)):  # one part per batch: 80, not 15,000 parts
+        yield b"".join(texts)
 
 
 def figures(
