@@ -2,11 +2,12 @@
 
 public.site_texts() reads every selected charge point with public live data in one
 statement and streams each installation's aegi:energyInfrastructureSiteStatus as this
-module's SQL writes it, from status.py's constants: 45,000 refill points cost the
-database ~0.3 s instead of Python's per-object work (docs/performance.md). Every stored
-value goes through escaped(), xml.escape()'s twin; a price's figures are written once in
-Python (status.rate_figures). tests/test_datex2_sql.py checks the bytes equal
-status_xml()'s on the edge-case world and with each bad stored row.
+module's SQL writes it, from status.py's constants: writing 45,000 refill points costs
+the database ~0.3 CPU seconds where Python's per-object work cost ~0.6
+(docs/performance.md). Every stored value goes through escaped(), xml.escape()'s twin; a
+price's figures are written once in Python (status.rate_figures).
+tests/test_datex2_sql.py checks the bytes equal status_xml()'s on the edge-case world,
+with each bad stored row and with hostile references.
 """
 
 from collections.abc import Iterator
