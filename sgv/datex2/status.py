@@ -15,6 +15,8 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from itertools import groupby
 
+from lxml import etree
+
 from sgv.datex2 import mapping
 from sgv.datex2.table import FACILITY, TABLE_ID, station_id
 from sgv.datex2.xml import LANG, element, escape, payload, timestamp
@@ -25,70 +27,81 @@ MINUTES = Decimal(60)
 # Each site is written as text, not built with lxml: about 22 elements per refill point at
 # 45,000 refill points cost seconds as objects (docs/performance.md). Every value that is
 # not a constant of this module goes through xml.escape(); the document is still
-# validated against the schemas, hostile data included (tests/test_datex2.py).
+# validated against the schemas, hostile data included (tests/test_datex2.py). The
+# snapshot (no ?since) is written by PostgreSQL from the same constants (status_sql.py).
 WITHDRAWN_DESCRIPTION = (
     "<afac:statusDescription><com:values>"
     f'<com:value lang="{LANG}">no public dynamic data</com:value>'
     "</com:values></afac:statusDescription>"
 )
+# The fixed text around the values, which status_sql.py writes in SQL too.
+SITE = ("<aegi:energyInfrastructureSiteStatus>", "<aegi:energyInfrastructureStationStatus>")
+SITE_END = "</aegi:energyInfrastructureStationStatus></aegi:energyInfrastructureSiteStatus>"
+POINT = (
+    '<aegi:refillPointStatus xsi:type="aegi:ElectricChargingPointStatus">',
+    "</aegi:refillPointStatus>",
+)
+REFERENCE = ('<afac:reference id="', f'" targetClass="{FACILITY}"/>')
+UPDATED = ("<afac:lastUpdated>", "</afac:lastUpdated>")
+STATUS = ("<aegi:status>", "</aegi:status>")
+RATE = "<aegi:energyRateUpdate><aegi:lastUpdated>"
+RATE_REFERENCE = '</aegi:lastUpdated><aegi:energyRateReference id="'
 
 
 def status_xml(points: Iterable[RefillPoint], at: datetime) -> Iterator[bytes]:
     """Stream the status publication of these charge points (grouped by installation)."""
-    reference = element("aegi:tableReference", id=TABLE_ID)
-    reference.set("targetClass", "aegi:EnergyInfrastructureTable")
     parts = (
         site_status(site_id, list(group))
         for site_id, group in groupby(points, key=lambda point: point.site_id)
     )
-    return payload("aegi:EnergyInfrastructureStatusPublication", at, parts, lead=[reference])
+    return payload("aegi:EnergyInfrastructureStatusPublication", at, parts, lead=[table()])
+
+
+def table() -> etree._Element:
+    """Return the aegi:tableReference to table.xml's table."""
+    found = element("aegi:tableReference", id=TABLE_ID)
+    found.set("targetClass", "aegi:EnergyInfrastructureTable")
+    return found
 
 
 def reference(ident: str) -> str:
     """Return the afac:reference to the table's facility `ident`."""
-    return f'<afac:reference id="{escape(ident)}" targetClass="{FACILITY}"/>'
+    return f"{REFERENCE[0]}{escape(ident)}{REFERENCE[1]}"
 
 
 def site_status(site_id: str, points: list[RefillPoint]) -> bytes:
     """Return one aegi:energyInfrastructureSiteStatus with its station's refill points."""
-    text = [
-        "<aegi:energyInfrastructureSiteStatus>",
-        reference(site_id),
-        "<aegi:energyInfrastructureStationStatus>",
-        reference(station_id(site_id)),
-    ]
+    text = [SITE[0], reference(site_id), SITE[1], reference(station_id(site_id))]
     text.extend(refill_point_status(point) for point in points)
-    text.append("</aegi:energyInfrastructureStationStatus></aegi:energyInfrastructureSiteStatus>")
+    text.append(SITE_END)
     return "".join(text).encode()
 
 
 def refill_point_status(point: RefillPoint) -> str:
     """Return one aegi:refillPointStatus: status, its time, and the prices shown now."""
-    datex_status = mapping.refill_point_status(point.status)
-    status = f"<aegi:status>{datex_status}</aegi:status>"
-    text = [
-        '<aegi:refillPointStatus xsi:type="aegi:ElectricChargingPointStatus">',
-        reference(point.evse_ref),
-    ]
+    status = f"{STATUS[0]}{mapping.refill_point_status(point.status)}{STATUS[1]}"
+    text = [POINT[0], reference(point.evse_ref)]
     if point.status is None:
         text += [WITHDRAWN_DESCRIPTION, status]
     else:
         at = timestamp(point.status_at)
-        text += [f"<afac:lastUpdated>{at}</afac:lastUpdated>", status]
+        text += [f"{UPDATED[0]}{at}{UPDATED[1]}", status]
         rate = partial(mapping.rate_id, point.country_code, point.party_id)
         text.extend(rate_update(price, rate(price.tariff_id), at) for price in point.prices)
-    text.append("</aegi:refillPointStatus>")
+    text.append(POINT[1])
     return "".join(text)
 
 
 def rate_update(price: Price, rate: str, at: str) -> str:
     """Return an aegi:energyRateUpdate of the energy rate `rate` (table.xml defines it) with
     the tariff's components now, excluding VAT."""
-    return (
-        f"<aegi:energyRateUpdate><aegi:lastUpdated>{at}</aegi:lastUpdated>"
-        f'<aegi:energyRateReference id="{escape(rate)}" targetClass="aegi:EnergyRate"/>'
-        f"{energy_prices(price)}</aegi:energyRateUpdate>"
-    )
+    return f"{RATE}{at}{RATE_REFERENCE}{escape(rate)}{rate_figures(price)}"
+
+
+@lru_cache(maxsize=4096)
+def rate_figures(price: Price) -> str:
+    """Return what follows a rate update's rate id: the end of the reference, the prices."""
+    return f'" targetClass="aegi:EnergyRate"/>{energy_prices(price)}</aegi:energyRateUpdate>'
 
 
 @lru_cache(maxsize=4096)

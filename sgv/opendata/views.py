@@ -155,11 +155,9 @@ def datex2_status() -> Response:
 
     def body(v: Version) -> Iterator[bytes]:
         at = v.generated_at
-        if filters.since is None:  # a snapshot: every live charge point, read in one statement
-            points = public.refill_points(bbox=filters.bbox, operator=filters.operator, at=at)
-        else:
-            points = public.as_refill_points(status_points(filters, at))
-        return datex2.status_xml(points, at)
+        if filters.since is None:  # a snapshot: every live charge point, written in SQL
+            return datex2.status_snapshot(at, bbox=filters.bbox, operator=filters.operator)
+        return datex2.status_xml(public.as_refill_points(status_points(filters, at)), at)
 
     return respond("datex2/status.xml", XML, filters, body)
 

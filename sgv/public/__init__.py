@@ -26,7 +26,7 @@ from sgv.public.corridor import Corridor
 from sgv.public.costs import ConnectorCost, session_costs
 from sgv.public.live import live_index
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
-from sgv.public.refill_points import RefillPoint, as_refill_points, refill_points
+from sgv.public.refill_points import RefillPoint, Writing, as_refill_points, site_texts
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
 from sgv.public.session_cost import AC_SESSION, DC_SESSION, Session
 from sgv.public.tariffs import Price
@@ -46,7 +46,8 @@ from sgv.public.wanted import Wanted
 
 __all__ = [
     "as_refill_points",
-    "refill_points",
+    "site_texts",
+    "Writing",
     "Amenities",
     "Parking",
     "AC_SESSION",

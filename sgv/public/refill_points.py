@@ -1,34 +1,78 @@
-"""Every public charge point's status and prices, read by one statement (DATEX II status).
+"""Every public charge point's status and prices by installation, for DATEX II status.xml.
 
-What datex2/status.xml writes for a snapshot (no `since`): per charge point with public
-live data, its installation (and the operator's identity, which qualifies rate ids), its
-status and time, and the prices of its connectors now, in connector order. The rows come
-from the public views (sgv/public/rules.py), in the order of public.installations(); each
-kind of connector is priced once (prices.Pricer), like sgv/public/rows.py's status items.
+`site_texts` is what datex2/status.xml's snapshot (no `since`) reads: one statement over
+the public views (sgv/public/rules.py) writes, per selected installation with public live
+data (by id), its charge points (by id) and each one's prices now as text, in the form the
+caller's `Writing` gives, and streams it as bytes (sgv/public/streaming.py), so a snapshot
+of 45,000 charge points costs the database's time, not Python's per object. Each kind of
+connector is priced once in Python (prices.Pricer), and its figures written once.
+`as_refill_points` gives public.installations()' charge points as the same refill points
+for the ?since= path (withdrawals included); tests/test_datex2_sql.py checks both write
+the same bytes.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from sgv.extensions import db
 from sgv.public.documents import KEY, KINDS, PUSHED
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
+from sgv.public.streaming import prepare, stream
 from sgv.public.tariffs import Price
 from sgv.public.view import ChargePoint, Installation
 
-STATUSES = f"""
-SELECT i.id, i.country_code, i.party_id, cp.evse_ref, c.status, c.status_at,
-       array_agg({KEY} ORDER BY c.position) FILTER (WHERE c.connector_pk IS NOT NULL) AS kinds
-FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
-JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
-WHERE {{where}}
-GROUP BY i.id, cp.id, c.evse_pk, c.status, c.status_at
-ORDER BY i.id, cp.id
+# One row per (charge point, tariff): a tariff is listed where its first connector is and
+# shows its last connector's figures (as distinct() keeps them), unpriced connectors none.
+# Then per charge point, its rates' figures joined in that order, and its time written once.
+SITES = f"""
+WITH price AS MATERIALIZED (
+    SELECT key, value ->> 0 AS tariff_id, value ->> 1 AS figures
+    FROM jsonb_each(CAST(:prices AS jsonb))),
+rate AS (
+    SELECT i.id AS site_id, i.country_code, i.party_id, cp.id AS point_id, cp.evse_ref,
+           c.evse_pk, c.status, c.status_at, k.tariff_id, min(c.position) AS first,
+           (array_agg(k.figures ORDER BY c.position DESC))[1] AS figures
+    FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
+    JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
+    LEFT JOIN price k ON k.key = {KEY} AND c.connector_pk IS NOT NULL
+    WHERE {{where}}
+    GROUP BY i.id, cp.id, c.evse_pk, c.status, c.status_at, k.tariff_id),
+point AS (
+    SELECT site_id, point_id, {{point}} AS text
+    FROM (SELECT site_id, point_id, evse_ref, status, status_at, {{at}} AS at,
+                 country_code, party_id,
+                 string_agg(figures, '' ORDER BY first) FILTER (WHERE tariff_id IS NOT NULL)
+                   AS rates
+          FROM rate
+          GROUP BY site_id, point_id, evse_ref, evse_pk, status, status_at, country_code,
+                   party_id) p)
+SELECT {{site}} FROM (
+    SELECT site_id, string_agg(text, '' ORDER BY point_id) AS points
+    FROM point GROUP BY site_id) s
+ORDER BY site_id
 """
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How a format writes the snapshot: SQL over the statement's columns, and Python once
+    per price. `at`: a charge point's time, over status_at; `point`: a charge point, over
+    evse_ref, status, status_at, at, country_code and party_id (its installation's
+    operator) and rates: what `figures()` wrote for each of its prices, joined in order
+    (NULL if none); `site`: an installation, over site_id and points: its charge points'
+    texts by id; `params`: their parameters."""
+
+    at: str
+    point: str
+    site: str
+    figures: Callable[[Price], str]
+    params: dict
 
 
 @dataclass(frozen=True)
@@ -45,31 +89,39 @@ class RefillPoint:
 
 
 @published()
-def refill_points(
+def site_texts(
+    writing: Writing,
     *,
     bbox: tuple[float, float, float, float] | None = None,
     operator: str | None = None,
     at: datetime,
-    batch: int = 2000,
-) -> Iterator[RefillPoint]:
-    """Yield every selected charge point with public live data, by installation."""
+    batch: int = 200,
+) -> Iterator[bytes]:
+    """Yield `writing`'s text of each selected installation with public live data (by id)
+    and of its charge points' statuses and prices now, `batch` installations at a time."""
     where, params = selection(None, bbox, operator)
-    sql = STATUSES.replace("{pushed}", PUSHED if params else "").replace("{where}", where)
+    sql = SITES.replace("{at}", writing.at).replace("{point}", writing.point)
+    sql = sql.replace("{site}", writing.site).replace("{pushed}", PUSHED if params else "")
+    sql = sql.replace("{where}", where)
+    prepare()
+    params["prices"] = Jsonb(figures(where, params, at, writing.figures))
+    rows = stream(sql, params | writing.params, batch)
+    while texts := list(islice(rows, batch)):  # one part per batch: 80, not 15,000 parts
+        yield b"".join(texts)
+
+
+def figures(
+    where: str, params: dict, at: datetime, write: Callable[[Price], str]
+) -> dict[str, tuple[str, str]]:
+    """Return, by KEY, each priced kind of public connector's tariff and written figures."""
     kinds = db.session.execute(text(KINDS.replace("{where}", where)), params).all()
     pricer = Pricer({kind.party_fk for kind in kinds}, at)
-    prices = {
-        kind.key: pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
-        for kind in kinds
-    }
-    result = db.session.execute(text(sql).execution_options(yield_per=batch), params)
-    try:
-        for row in result:
-            yield RefillPoint(
-                row.id, row.country_code, row.party_id, row.evse_ref, row.status,
-                row.status_at, distinct(prices.get(key) for key in row.kinds or ()),
-            )  # fmt: skip
-    finally:
-        result.close()
+    found = {}
+    for kind in kinds:
+        price = pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
+        if price is not None:
+            found[kind.key] = (price.tariff_id, write(price))
+    return found
 
 
 def distinct(prices: Iterable[Price | None]) -> tuple[Price, ...]:
