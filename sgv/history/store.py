@@ -53,6 +53,17 @@ def installation_object(site: SiteHistory) -> dict:
     }
 
 
+# The object as compact text, stored as written (`json` keeps it): the export streams it.
+INSERT_SITE = text(
+    """
+    INSERT INTO availability_sites
+        (build_fk, installation_id, evses, simulated, observed_since, figures)
+    VALUES (:build_fk, :installation_id, :evses, :simulated, :observed_since,
+            CAST(:figures AS json))
+    """
+)
+
+
 def build(at: datetime | None = None) -> Build:
     """Compute every public installation's figures as of `at` (now) and store them."""
     started = time.monotonic()
@@ -72,12 +83,12 @@ def build(at: datetime | None = None) -> Build:
             "evses": sorted(site.evses),
             "simulated": site.simulated,
             "observed_since": site.since,
-            "figures": installation_object(site),
+            "figures": json.dumps(installation_object(site), separators=(",", ":")),
         }
         for site in sites.values()
     ]
     if rows:
-        db.session.execute(insert(availability_sites), rows)
+        db.session.execute(INSERT_SITE, rows)
     kept = select(availability_builds.c.id).order_by(availability_builds.c.id.desc()).limit(KEEP)
     db.session.execute(delete(availability_builds).where(availability_builds.c.id.not_in(kept)))
     return Build(build_id, at, at - WINDOW, seconds, len(sites))
