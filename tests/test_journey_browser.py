@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from sgv.demo.load import load
 from tests.browser import PHONE, chromium, served
