@@ -5,8 +5,24 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from sgv import create_app
+from sgv.extensions import db
+from sgv.history import store
+from tests.conftest import app_settings
 from tests.test_accessibility import AXE, BLOCKING
-from tests.test_map_browser import PHONE, base_url, browser  # noqa: F401 (fixtures)
+from tests.test_map_browser import PHONE, browser  # noqa: F401 (fixtures)
+from tests.test_map_browser import base_url as served_map  # noqa: F401 (fixture)
+
+
+@pytest.fixture(scope="module")
+def base_url(served_map: str, committed_database: str) -> str:  # noqa: F811
+    """The map tests' world with its availability built, as the hourly job would."""
+    app = create_app(app_settings(committed_database))
+    with app.app_context():
+        store.build()
+        db.session.commit()
+        db.engine.dispose()
+    return served_map
 
 
 @pytest.fixture

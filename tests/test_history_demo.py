@@ -5,6 +5,8 @@ from sqlalchemy import text
 from sgv.demo.load import load
 from sgv.extensions import db
 from sgv.history import demo as demo_history
+from sgv.history import store
+from sgv.history.aggregate import histories
 from tests.test_demo import IBD_SITE, REGISTERED_SITE
 
 
@@ -30,3 +32,11 @@ def test_demo_load_seeds_simulated_history_shown_as_such(committed_app):
     assert IBD_SITE in {site["installation_id"] for site in shown}
     assert REGISTERED_SITE not in {site["installation_id"] for site in shown}
     assert all(site["simulated"] for site in shown)
+    # `demo load` ran the job; its stored figures are those of the on-request build of
+    # before (aggregate.histories at the build's time, shaped as the export's objects).
+    exported = client.get("/opendata/availability.json").json
+    built_at = store.latest().built_at
+    assert exported["built_at"] == built_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    computed = [store.installation_object(s) for s in histories(None, built_at).values()]
+    assert len(computed) > 3 and exported["count"] == len(computed)
+    assert exported["installations"] == computed

@@ -6,10 +6,10 @@ thin: they parse, call a feature's function, commit once and print; no query, no
 
 from flask.cli import ScriptInfo
 
-from sgv.cli import history  # noqa: F401  (adds prune-history to `sgv maintenance`)
 from sgv.cli.check import check, cpo_breaches_command
 from sgv.cli.cpo import cpo
 from sgv.cli.demo import demo
+from sgv.cli.history import history  # also adds prune-history to `sgv maintenance`
 from sgv.cli.maintenance import maintenance
 from sgv.cli.output import OperatorGroup, emit, json_option
 from sgv.cli.prune import housekeeping
@@ -43,6 +43,7 @@ sgv_cli.add_command(ripree)
 sgv_cli.add_command(demo)
 sgv_cli.add_command(check)
 sgv_cli.add_command(housekeeping)
+sgv_cli.add_command(history)
 cpo.add_command(cpo_breaches_command, "breaches")
 
 

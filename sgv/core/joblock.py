@@ -22,7 +22,8 @@ from sgv.core import metrics
 CHECK = "sgv.check"  # `check run`, with or without --due or a CPO
 RENEW_TOKENS = "sgv.renew-tokens"  # `check renew-tokens` and `cpo renew`
 PRUNE = "sgv.prune"  # `maintenance prune`
-JOBS = (CHECK, RENEW_TOKENS, PRUNE)
+AVAILABILITY = "sgv.availability"  # `history build`: the hour-of-week aggregates
+JOBS = (CHECK, RENEW_TOKENS, PRUNE, AVAILABILITY)
 
 
 def lock_key(job: str) -> int:

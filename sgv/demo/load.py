@@ -28,11 +28,13 @@ from flask import current_app
 from sqlalchemy import text
 
 from sgv import create_app
+from sgv.core.joblock import AVAILABILITY, exclusive
 from sgv.demo.cpo import DemoCpo
 from sgv.demo.objects import DATA_FILE, Profile, locations, read_register, tariffs
 from sgv.demo.serving import Background
 from sgv.extensions import db
 from sgv.history import demo as demo_history
+from sgv.history import store as history_store
 from sgv.ingest import matching
 from sgv.models import Party
 from sgv.ocpi.envelope import ocpi_timestamp
@@ -176,8 +178,18 @@ def load(workers: int = 8, limit: int | None = None) -> LoadReport:
         report.tariffs_pushed = totals["tariffs"]
     describe(report)
     db.session.commit()
+    if pending or history_store.stale():
+        build_availability()  # the aggregates the public reads, there from the first page
     report.seconds = round(time.monotonic() - started, 2)
     return report
+
+
+def build_availability() -> None:
+    """Build the availability aggregates as the hourly job does, unless a host is at it."""
+    with exclusive(AVAILABILITY) as mine:
+        if mine:
+            history_store.build()
+            db.session.commit()
 
 
 def describe(report: LoadReport) -> None:

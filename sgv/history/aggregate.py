@@ -165,19 +165,6 @@ def histories(ids: list[str] | None = None, at: datetime | None = None) -> dict[
     return found
 
 
-# Plain joins (no DISTINCT ON): cheap enough for every request.
-PUBLIC_CANDIDATES = "SELECT installation_id, evse_pk FROM public_evse_candidates"
-
-
-@published(empty=dict)
-def public_candidates() -> dict[str, set[int]]:
-    """Return, per installation, the EVSEs whose live data may be public now."""
-    found: dict[str, set[int]] = {}
-    for installation_id, evse_pk in db.session.execute(text(PUBLIC_CANDIDATES)):
-        found.setdefault(installation_id, set()).add(evse_pk)
-    return found
-
-
 def history(installation_id: str, at: datetime | None = None) -> SiteHistory | None:
     """Return one installation's aggregate, or None without public history."""
     return histories([installation_id], at).get(installation_id)

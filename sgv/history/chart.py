@@ -7,7 +7,7 @@ share of the time available (readable without colour), and the same figures as a
 
 from datetime import UTC, datetime
 
-from sgv.history.aggregate import SiteHistory, history
+from sgv.history import store
 from sgv.history.strings import DAYS, percent, strings
 
 MIN_DAYS = 7  # less history than this and the page says so instead of a chart
@@ -43,14 +43,14 @@ def table(shares: list[float | None], lang: str, no_data: str) -> list[dict]:
     ]
 
 
-def section(site: SiteHistory | None, lang: str, at: datetime) -> dict:
+def section(site: store.StoredSite | None, lang: str, at: datetime) -> dict:
     """Return what the template shows for one installation's history."""
     t = strings(lang)
     enough = site is not None and site.days_covered(at) >= MIN_DAYS
     result: dict = {"t": t, "enough": enough, "min_days": MIN_DAYS}
     if not enough:
         return result
-    shares = site.site.shares()
+    shares = site.shares
     column = 0 if lang == "es" else 1
     result.update(
         simulated=site.simulated,
@@ -68,6 +68,6 @@ def section(site: SiteHistory | None, lang: str, at: datetime) -> dict:
 
 
 def for_page(installation_id: str, lang: str) -> dict:
-    """The availability section of an installation's page (only public history)."""
-    at = datetime.now(UTC)
-    return section(history(installation_id, at), lang, at)
+    """The availability section of an installation's page: the newest build's figures,
+    only while they are public (sgv/history/store.py); never computed here."""
+    return section(store.site(installation_id), lang, datetime.now(UTC))

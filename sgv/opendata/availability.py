@@ -1,78 +1,60 @@
 """/opendata/availability.json: each public installation's availability by hour of week.
 
-The figures come from sgv/history/aggregate.py, set-based in one query for the whole
-country, and are kept for the hour (they are 4-week averages; building them takes
-seconds). What is public is checked on every request against the public door: an
-installation leaves at once when any of its charge points stops being public (a
-revocation, a deregistration, a location hidden); one that becomes public joins at the
-next hourly build.
+The figures are computed by a scheduled job (`flask sgv history build`, hourly, one
+host) into a table; a request only reads them (sgv/history/store.py). What is public is
+checked on every request against the public door: an installation leaves at once when
+any of its charge points stops being public (a revocation, a deregistration, a location
+hidden) or its CPO is UNKNOWN after failed checks; one that becomes public joins at the
+next build. The response's version is the build and the installations shown, so its ETag
+changes exactly when the body would, and a cached gzip copy survives the status pushes.
 """
 
-from datetime import UTC, datetime
+import hashlib
+import json
+from collections.abc import Iterator
 
-from sgv.core import caching
+from sgv import public
 from sgv.core.times import utc_text
-from sgv.history.aggregate import WINDOW, SiteHistory, Week, histories, public_candidates
+from sgv.history import store
 from sgv.opendata import formats
+from sgv.opendata.http import Version, last_modified
+from sgv.opendata.params import Filters
+from sgv.public import streaming
 
-REBUILD_SECONDS = 3600  # the figures are 4-week averages: an hour old is fresh enough
-
-
-def week_object(week: Week) -> dict:
-    return {"available_share": week.shares(), "observed_hours": week.hours()}
-
-
-def installation_object(site: SiteHistory) -> dict:
-    return {
-        "installation_id": site.installation_id,
-        "simulated": site.simulated,
-        "observed_since": utc_text(site.since),
-        **week_object(site.site),
-        "charge_points": [
-            {"evse_ref": ref, **week_object(week)} for ref, week in site.charge_points.items()
-        ],
-    }
+NAME = "availability.json"
 
 
-def build() -> dict:
-    """Return the export as of now, and the EVSEs each installation's figures come from."""
-    at = datetime.now(UTC).replace(microsecond=0)
-    sites = histories(None, at)
-    return {"document": document(sites, at), "evses": {k: s.evses for k, s in sites.items()}}
+def version(build: store.Build | None, ids: list[str]) -> Version:
+    """Return the version of the export that shows these installations of `build`."""
+    now = public.database_now()
+    raw = json.dumps([NAME, build.id if build else None, ids])
+    tag = hashlib.sha256(raw.encode()).hexdigest()[:24]
+    return Version(tag, now, None, last_modified(NAME, Filters(), tag, now))
 
 
-def document(sites: dict[str, SiteHistory], at: datetime) -> dict:
-    """Return the export of these installations' figures as of `at`."""
+def opening(build: store.Build | None, v: Version) -> dict:
+    """The export's fields before its installations."""
     return {
         "schema_version": formats.SCHEMA_VERSION,
-        "generated_at": utc_text(at),
+        "generated_at": utc_text(v.generated_at),
+        "built_at": utc_text(build.built_at) if build else None,
         "licence": formats.LICENCE,
-        "window_start": utc_text(at - WINDOW),
-        "installations": [installation_object(site) for site in sites.values()],
-        "count": len(sites),
+        "window_start": utc_text(build.window_start) if build else None,
     }
 
 
-def visible(built: dict) -> dict:
-    """Return the document without the installations that are not wholly public now."""
-    public = public_candidates()
-    document, read_from = built["document"], built["evses"]
-    kept = [
-        site
-        for site in document["installations"]
-        if read_from[site["installation_id"]] <= public.get(site["installation_id"], set())
-    ]
-    return {**document, "installations": kept, "count": len(kept)}
+def body(build: store.Build | None, ids: list[str], v: Version) -> Iterator[str | bytes]:
+    """Stream the export: the opening, the stored objects as they are, the count."""
+    head = json.dumps(opening(build, v), separators=(",", ":"))
+    yield head[:-1] + ',"installations":['
+    if build is not None and ids:
+        streaming.prepare()
+        for k, chunk in enumerate(streaming.stream(*store.figures_sql(build, ids))):
+            yield b"," + chunk if k else chunk
+    yield f'],"count":{len(ids)}}}'
 
 
-def current() -> dict:
-    """Return the export: built at most hourly, filtered by what is public now."""
-    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    built, _ = caching.versioned(
-        "availability",
-        build,
-        depends=(),
-        parts=(hour.isoformat(),),
-        timeout=REBUILD_SECONDS,
-    )
-    return visible(built)
+def current() -> tuple[store.Build | None, list[str]]:
+    """Return the newest build and its installations public now."""
+    build = store.latest()
+    return build, (store.visible(build) if build is not None else [])

@@ -132,10 +132,17 @@ def gzipped(
 
 
 def respond(
-    name: str, mimetype: str, filters: Filters, body: Callable[[Version], Iterable[str | bytes]]
+    name: str,
+    mimetype: str,
+    filters: Filters,
+    body: Callable[[Version], Iterable[str | bytes]],
+    version: Version | None = None,
 ) -> Response:
-    """Answer an export: 304 when the client's copy is current, else cached gzip or a stream."""
-    version = current_version(name, filters)
+    """Answer an export: 304 when the client's copy is current, else cached gzip or a stream.
+
+    `version`: the export's own, when what it shows is not named by the data versions
+    (availability.json: a stored build and what of it is public now)."""
+    version = version or current_version(name, filters)
     gzip = wants_gzip()
     headers = {
         "ETag": f'"{version.tag}{"-gz" if gzip else ""}"',

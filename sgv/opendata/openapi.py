@@ -192,8 +192,7 @@ def document(server: str = "/") -> dict:
             ),
             "/opendata/operators.json": OPERATORS,
             "/opendata/availability.json": openapi_availability.path(
-                {"Access-Control-Allow-Origin": EXPORT_HEADERS["Access-Control-Allow-Origin"]},
-                TOO_MANY_REQUESTS,
+                EXPORT_HEADERS, TOO_MANY_REQUESTS, CONDITIONAL
             ),
         },
         "components": {"schemas": SCHEMAS},

@@ -1,6 +1,6 @@
 """OpenAPI of /opendata/availability.json (issue #19): its path and its schemas."""
 
-from sgv.opendata.openapi_schemas import COUNT, HEADER, TIME, field, obj, ref
+from sgv.opendata.openapi_schemas import COUNT, HEADER, TIME, field, nullable, obj, ref
 
 SLOTS = 168
 SLOT_ORDER = (
@@ -48,10 +48,16 @@ SCHEMAS = {
     "AvailabilityExport": obj(
         "availability.json",
         schema_version=HEADER["schema_version"],
-        generated_at=field("string", f"the end of the window ({TIME})", format="date-time"),
+        generated_at=field("string", f"when this response was made ({TIME})", format="date-time"),
+        built_at=nullable(
+            field("string", TIME, format="date-time"),
+            "when the figures were computed, the end of their 4-week window (the hourly job "
+            "`sgv history build`); null before its first run, with no installation",
+        ),
         licence=HEADER["licence"],
-        window_start=field(
-            "string", f"the window's start, 4 weeks before ({TIME})", format="date-time"
+        window_start=nullable(
+            field("string", TIME, format="date-time"),
+            "the window's start, 4 weeks before built_at; null before the first build",
         ),
         installations=field(
             "array",
@@ -64,19 +70,27 @@ SCHEMAS = {
 }
 
 
-def path(headers: dict, too_many_requests: dict) -> dict:
+def path(headers: dict, too_many_requests: dict, conditional: list[dict]) -> dict:
     """Return the path item, with the answers every export shares (sgv/opendata/openapi.py)."""
     return {
         "get": {
+            "parameters": conditional,
             "summary": "How often each charge point was available, by hour of the week (4 weeks)",
             "description": "Time-weighted from every public status change: each status holds until "
-            "the next, the one in force at the window's start included. Built at most hourly; "
-            "an installation leaves at once when its CPO's live data is hidden.",
+            "the next, the one in force at the window's start included. Computed hourly by a "
+            "scheduled job (built_at says when), never by a request; an installation leaves "
+            "at once, on the next request, when its CPO's live data is hidden (revoked, "
+            "deregistered, a location unpublished, or its statuses shown UNKNOWN after failed "
+            "checks). Streamed; ETag and Last-Modified change with the build and with the "
+            "installations shown, not with every status push.",
             "responses": {
                 "200": {
                     "description": "the aggregates",
                     "headers": headers,
                     "content": {"application/json": {"schema": ref("AvailabilityExport")}},
+                },
+                "304": {
+                    "description": "not modified since the copy named by the conditional headers"
                 },
                 "400": {
                     "description": "a query parameter was given: none is accepted",

@@ -4,6 +4,7 @@ A download travels opendata/ → public/ → stream (STYLE §1): the views load 
 parameters, pick the public data, and hand a chunk generator to sgv/opendata/http.py.
 """
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -186,9 +187,10 @@ def operators_json() -> Response:
 def availability_json() -> Response:
     """Serve each public installation's availability by hour of the week (4 weeks)."""
     load(NoArgs(), request.args)
-    response = jsonify(availability_export.current())
-    response.cache_control.no_cache = True  # a revocation shows at once
-    return response
+    build, ids = availability_export.current()  # the stored build, filtered by the door now
+    version = availability_export.version(build, ids)
+    export = functools.partial(availability_export.body, build, ids)
+    return respond(availability_export.NAME, JSON, Filters(), export, version)
 
 
 @bp.get("/openapi.json")
