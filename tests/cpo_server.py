@@ -18,6 +18,7 @@ import base64
 import json
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,19 @@ class Fault:
     skip: int = 0  # serve this many requests normally first
     times: int | None = None  # then misbehave this many times; None: for good
     headers: dict[str, str] = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def release(self) -> None:
+        """End the delay of the requests held now and to come: they misbehave at once."""
+        self.released.set()
+
+    def held(self, stopping: threading.Event) -> bool:
+        """Wait out the delay, or until released; say whether the server is going down."""
+        deadline = time.monotonic() + self.delay
+        while not self.released.is_set() and time.monotonic() < deadline:
+            if stopping.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+                return True
+        return stopping.is_set()
 
     def applies(self) -> bool:
         """Count a request; say whether this one misbehaves."""
@@ -361,7 +375,7 @@ class Handler(BaseHTTPRequestHandler):
             self.cpo.requests.append(recorded)
         fault = self.cpo.faults.get(route or "")
         if fault is not None and fault.applies():
-            if fault.delay and self.cpo._stopping.wait(fault.delay):
+            if fault.delay and fault.held(self.cpo._stopping):
                 return  # going down: the client has long given up
             if fault.body is not None or fault.http_status or fault.status_code:
                 self.misbehave(fault)

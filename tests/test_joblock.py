@@ -19,12 +19,12 @@ import pytest
 from sgv.core.joblock import CHECK, RENEW_TOKENS, lock_key
 from sgv.extensions import db
 from sgv.models import CheckRun
-from tests.cpo_server import CpoServer
+from tests.cpo_server import CpoServer, Fault
 from tests.quality_helpers import connect
 from tests.servers import BIN, ROOT, sgv_environment
 
-SLOW = 60.0  # the CPO's delay: longer than the timeout, so the first run waits it out
-TIMEOUT = "8"  # SGV_HTTP_TIMEOUT of the processes: how long the first run stays busy
+SLOW = 90.0  # the CPO's delay, cut short by Fault.release() once a test has seen enough
+TIMEOUT = "60"  # SGV_HTTP_TIMEOUT of the processes: the first run stays busy until released
 
 
 STARTED: list[subprocess.Popen] = []
@@ -94,17 +94,17 @@ def check_runs() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(CheckRun))
 
 
-def slow_check(database_url: str, cpo: CpoServer) -> subprocess.Popen:
-    """Start a check of ES*CPO that is busy until its CPO's locations time out."""
-    cpo.fail("locations", delay=SLOW)
+def slow_check(database_url: str, cpo: CpoServer) -> tuple[subprocess.Popen, Fault]:
+    """Start a check of ES*CPO, busy until its CPO's locations are released to fail (503)."""
+    fault = cpo.fail("locations", delay=SLOW, http_status=503)
     first = start(database_url, "check", "run")
     wait_for(lambda: cpo.requests_to("locations"), "the first check reaching its CPO")
-    return first
+    return first, fault
 
 
 def test_a_second_check_run_exits_0_at_once_and_does_nothing(committed_database, cpo):
     connect(cpo)
-    first = slow_check(committed_database, cpo)
+    first, fault = slow_check(committed_database, cpo)
 
     second = run(committed_database, "check", "run")
     assert first.poll() is None, "the second run waited for the first one"
@@ -120,8 +120,9 @@ def test_a_second_check_run_exits_0_at_once_and_does_nothing(committed_database,
         "'sgv.check'); nothing done",
     }
     assert first.poll() is None
-    assert len(cpo.requests_to("locations")) <= 2  # the first run and its one retry only
+    assert len(cpo.requests_to("locations")) == 1  # the first run's only
 
+    fault.release()
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert "ES*CPO  FAILED" in out
@@ -130,9 +131,10 @@ def test_a_second_check_run_exits_0_at_once_and_does_nothing(committed_database,
 
 def test_sequential_check_runs_both_run(committed_database, cpo):
     connect(cpo)
-    first = slow_check(committed_database, cpo)
+    first, fault = slow_check(committed_database, cpo)
     refused = run(committed_database, "check", "run", "ES", "CPO", "--json")
     assert json.loads(refused.stdout)["checks"] == []
+    fault.release()
     first.communicate(timeout=120)
 
     cpo.heal()
@@ -147,7 +149,7 @@ def test_sequential_check_runs_both_run(committed_database, cpo):
 
 def test_a_killed_holder_takes_its_lock_with_it(committed_database, cpo):
     connect(cpo)
-    first = slow_check(committed_database, cpo)
+    first, _ = slow_check(committed_database, cpo)
     assert lock_holders(committed_database, CHECK) == 1
     refused = run(committed_database, "check", "run")
     assert "another host is running it" in refused.stdout
@@ -171,7 +173,7 @@ def test_renew_tokens_runs_on_one_host_only(committed_database, cpo):
     party.token_c_expires_at = datetime.now(UTC) + timedelta(days=3)
     db.session.commit()
     old_digest = party.token_c_digest
-    cpo.fail("credentials", delay=SLOW)
+    fault = cpo.fail("credentials", delay=SLOW, http_status=503)
     first = start(committed_database, "check", "renew-tokens")
     wait_for(lambda: cpo.requests_to("credentials"), "the first renewal reaching its CPO")
 
@@ -189,6 +191,7 @@ def test_renew_tokens_runs_on_one_host_only(committed_database, cpo):
     assert "token renewal is running on another host" in one.stderr
     assert len(cpo.requests_to("credentials")) == 1  # the first run's PUT only
 
+    fault.release()
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert "FAILED ES*CPO" in out

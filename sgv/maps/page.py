@@ -14,9 +14,8 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from sgv.maps.vendor import localise
+from sgv.maps.zoom import MAX_ZOOM, MIN_ZOOM
 
-MIN_ZOOM = 4  # all of Spain, the Canary Islands included, on a phone
-MAX_ZOOM = 19  # markercluster needs a maxZoom on the map: the test tiles set none
 SPAIN = (40.0, -3.7)
 DEFAULT_ZOOM = 6
 

@@ -30,7 +30,7 @@ from sgv.history import chart as history_chart
 from sgv.maps import cost as map_cost
 from sgv.maps import data as map_data
 from sgv.maps import i18n
-from sgv.maps import page as map_page
+from sgv.maps.zoom import MAX_ZOOM, MIN_ZOOM
 
 bp = Blueprint("maps", __name__)
 bp.after_request(i18n.remember)
@@ -50,7 +50,7 @@ class MapQuery(Schema):
 
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    z = fields.Integer(validate=validate.Range(map_page.MIN_ZOOM, map_page.MAX_ZOOM))
+    z = fields.Integer(validate=validate.Range(MIN_ZOOM, MAX_ZOOM))
     connector = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_]{1,40}$"))
     min_kw = fields.Float(validate=validate.Range(0, 5000))
     operator = fields.String(validate=validate.Length(1, 64))
@@ -209,6 +209,10 @@ def map_view() -> str:
     query, lang = map_query(), i18n.language()
     config = settings(query, lang)
     view = (query["lat"], query["lon"], query["z"]) if config["view"] else None
+    # folium compiles its templates when imported (~1 s): only this page needs it, not
+    # every CLI job; wsgi.py imports it up front for the web workers.
+    from sgv.maps import page as map_page
+
     fragments = map_page.build(view, config, tile_layer(), static_url)
     return render_template(
         "map.html", map=fragments, query=query, kw_choices=MIN_KW_CHOICES, **page_context(lang)
