@@ -20,24 +20,11 @@ from sgv.core.times import utc_sql
 from sgv.extensions import db
 from sgv.public import corridor as corridor_sql
 from sgv.public.corridor import Corridor
-from sgv.public.prices import Pricer, price_object
+from sgv.public.kinds import KEY, KINDS, MATCH, handed, priced_kinds  # noqa: F401 (KEY, KINDS: sgv/public/refill_points.py)
+from sgv.public.prices import price_object
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare, stream
 from sgv.public.wanted import Wanted
-
-# What a connector's price depends on (prices.Pricer): its CPO, tariffs, zone and power.
-KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
-# Every kind of connector the selection's public EVSEs may have: those of every candidate
-# (rules.py), a superset read without choosing the newest EVSE, is only priced, never shown.
-KINDS = f"""
-SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
-FROM (SELECT v.party_fk, k.tariff_ids,
-             public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage,
-                             k.power_type) AS power_kw,
-             public_time_zone(v.location_time_zone, i.geom) AS time_zone
-      FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
-      JOIN installations i ON i.id = v.installation_id WHERE {{where}}) c
-"""
 
 
 def obj(*members: tuple[str, str]) -> str:
@@ -163,17 +150,19 @@ parking AS (
 # level sort again (PostgreSQL drops columns that depend on a primary key). A filtered
 # export restricts the charge points to its installations; a full one need not (-10 %):
 # the final join drops those of retired installations.
+# Each priced kind's JSON and €/kWh ex VAT (kinds.py).
+PRICES = handed(
+    "figures jsonb", "figures::text AS price, (figures ->> 'energy_excl_vat')::float8 AS excl"
+)
 DOCUMENTS = f"""
-WITH price AS MATERIALIZED (
-    SELECT key, value::text AS price, (value ->> 'energy_excl_vat')::float8 AS excl
-    FROM jsonb_each(CAST(:prices AS jsonb))),
+WITH price AS MATERIALIZED ({PRICES}),
 point AS (
     SELECT cp.installation_id::text AS installation_id, cp.id, {CHARGE_POINT} AS doc,
            c.evse_pk IS NOT NULL AS has_live, min(k.excl) AS cheapest,
            bool_or(c.plug_and_charge) AS plug_and_charge
     FROM charge_points cp {{selected}}
     LEFT JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
-    LEFT JOIN price k ON k.key = {KEY}
+    LEFT JOIN price k ON {MATCH}
     GROUP BY cp.installation_id::text, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at),
 points AS {{materialized}}(
     SELECT installation_id, {array("doc", "id")} AS charge_points,
@@ -267,13 +256,7 @@ def documents(
     yield from stream(sql, params, batch)
 
 
-def prices(where: str, params: dict, at: datetime) -> dict[str, dict | None]:
-    """Return the price of each kind of public connector of the selection, by KEY."""
-    kinds = db.session.execute(text(KINDS.replace("{where}", where)), params).all()
-    pricer = Pricer({kind.party_fk for kind in kinds}, at)
-    return {  # None: a JSON null, no known tariff
-        kind.key: price_object(
-            pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
-        )
-        for kind in kinds
-    }
+def prices(where: str, params: dict, at: datetime) -> list[dict]:
+    """Return each kind of public connector of the selection that has a price, with the
+    price's JSON (kinds.py); a connector of no kind here shows a null price."""
+    return priced_kinds(where, params, at, lambda price: {"figures": price_object(price)})

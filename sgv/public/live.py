@@ -1,81 +1,54 @@
 """The map's live summary, built set-wise by PostgreSQL (SPEC §4, §8; issue #18).
 
 Per installation with public live data: its free, live and UNKNOWN charge points and its
-"price from". One statement groups the public views (sgv/public/rules.py) by installation;
-prices come from prices.Pricer once per kind of connector, as for the exports
-(sgv/public/documents.py), handed in as exact decimals. Building every live
-installation in Python instead (public.installations()) cost about 2 s at Spain's
-13,600 live sites (docs/performance.md); tests/test_map_live_sql.py checks that the two
-agree.
+"price from". One statement reads the public connectors (sgv/public/rules.py holds the
+rules) once and returns two kinds of rows: one per installation with its counts, and one
+per kind of connector (CPO, tariffs, zone, power: what prices.Pricer depends on) with the
+installations that have it. Each kind is priced once, in Python; an installation's "price
+from" is the lowest €/kWh of its kinds. Building every live installation in Python
+instead (public.installations()) cost about 2 s at Spain's 13,600 live sites, two
+statements that read the connectors twice 0.46 s (docs/performance.md);
+tests/test_map_live_sql.py checks that they agree byte for byte.
 """
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from sgv.extensions import db
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
+from sgv.public.streaming import prepare
 
-# Every kind of public connector that may carry a price: what prices.Pricer depends on.
-# Read from the candidates (rules.py), a superset of the public EVSEs: only priced here.
-KINDS = """
-SELECT DISTINCT v.party_fk, k.tariff_ids,
-       public_time_zone(v.location_time_zone, i.geom) AS time_zone,
-       public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage, k.power_type)
-           AS power_kw
-FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
-JOIN installations i ON i.id = v.installation_id
-WHERE i.retired_at IS NULL AND k.tariff_ids <> '{}'
-"""
-# One row per public charge point with its cheapest priced connector, then per site; only
-# installations selection() selects (a retired one is not public; `trucks` filters). The
-# prices join on their columns (a connector without power: -1, never a pushed power).
+# `conn`: the public connectors of the installations selection() selects (a retired one
+# is not public; `trucks` filters), read once. A charge point has one public EVSE, hence
+# one status: its rows are counted once per installation. A kind row lists, once each,
+# the installations where a connector of that kind (with tariffs) is public.
 SUMMARY = """
-WITH price AS MATERIALIZED (
-    SELECT * FROM jsonb_to_recordset(CAST(:prices AS jsonb))
-        AS k(party_fk int, tariff_ids varchar[], time_zone text, power_kw numeric,
-             energy numeric)),
-point AS (
-    SELECT c.installation_id, c.charge_point_id, c.status, min(k.energy) AS cheapest
-    FROM public_connectors c LEFT JOIN price k
-      ON k.party_fk = c.party_fk AND k.tariff_ids = c.tariff_ids
-     AND k.time_zone = c.time_zone AND coalesce(k.power_kw, -1) = coalesce(c.power_kw, -1)
-    GROUP BY c.installation_id, c.charge_point_id, c.status)
-SELECT p.installation_id AS id,
-       count(*) FILTER (WHERE p.status = 'AVAILABLE')::int AS available,
-       count(*)::int AS live,
-       count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS unknown,
-       min(p.cheapest) AS price_from
-FROM point p JOIN installations i ON i.id = p.installation_id AND {where}
-GROUP BY p.installation_id
+WITH conn AS MATERIALIZED (
+    SELECT c.installation_id, c.charge_point_id, c.status, c.party_fk, c.tariff_ids,
+           c.time_zone, c.power_kw
+    FROM public_connectors c JOIN installations i ON i.id = c.installation_id AND {where}),
+site_kind AS (
+    SELECT DISTINCT installation_id, party_fk, tariff_ids, time_zone, power_kw FROM conn
+    WHERE tariff_ids <> '{}'),
+site AS (
+    SELECT installation_id,
+           count(*) FILTER (WHERE status = 'AVAILABLE')::int AS available,
+           count(*)::int AS live,
+           count(*) FILTER (WHERE status = 'UNKNOWN')::int AS unknown
+    FROM (SELECT DISTINCT installation_id, charge_point_id, status FROM conn) point
+    GROUP BY installation_id)
+SELECT installation_id AS id, available, live, unknown, NULL::varchar[] AS sites,
+       NULL::int AS party_fk, NULL::varchar[] AS tariff_ids, NULL::text AS time_zone,
+       NULL::numeric AS power_kw
+FROM site
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, array_agg(installation_id), party_fk, tariff_ids, time_zone,
+       power_kw
+FROM site_kind GROUP BY party_fk, tariff_ids, time_zone, power_kw
 """
-
-
-def energy_prices(at: datetime) -> list[dict]:
-    """Return each kind of public connector that has an ex-VAT €/kWh now, with it.
-
-    Decimals travel as text, so PostgreSQL's numeric gives back exactly the Decimal the
-    dataclass view would hold (the map writes 1 for 1 €/kWh, 0.39 for 0.39).
-    """
-    kinds = db.session.execute(text(KINDS)).all()
-    pricer = Pricer({kind.party_fk for kind in kinds}, at)
-    found = []
-    for kind in kinds:
-        price = pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
-        if price is not None and price.energy_excl_vat is not None:
-            power = None if kind.power_kw is None else str(kind.power_kw)
-            found.append(
-                {
-                    "party_fk": kind.party_fk,
-                    "tariff_ids": kind.tariff_ids,
-                    "time_zone": kind.time_zone,
-                    "power_kw": power,
-                    "energy": str(price.energy_excl_vat),
-                }
-            )
-    return found
 
 
 @published(dict)
@@ -86,14 +59,24 @@ def live_index(at: datetime | None = None, *, trucks: bool = False) -> dict[str,
     Changes with every push (the dynamic data version) and as prices change with time.
     """
     where, params = selection(None, None, None, trucks)
-    params["prices"] = Jsonb(energy_prices(at or datetime.now(UTC)))
-    rows = db.session.execute(text(SUMMARY.replace("{where}", where)), params)
-    return {
-        row.id: {
-            "available": row.available,
-            "live": row.live,
-            "unknown": row.unknown,
-            "price_from": row.price_from,
-        }
-        for row in rows
-    }
+    prepare()  # the statement's hashes in memory, no JIT (sgv/public/streaming.py)
+    rows = db.session.execute(text(SUMMARY.replace("{where}", where)), params).all()
+    sites, kinds = {}, []
+    for site, available, live, unknown, *kind in rows:  # unpacked: Row attributes cost ~10x
+        if site is None:
+            kinds.append(kind)
+        else:
+            sites[site] = {"available": available, "live": live, "unknown": unknown}
+    pricer = Pricer({party_fk for _, party_fk, *_ in kinds}, at or datetime.now(UTC))
+    cheapest: dict[str, Decimal] = {}
+    for where_found, party_fk, tariff_ids, time_zone, power_kw in kinds:
+        price = pricer.price(party_fk, tariff_ids, time_zone, power_kw)
+        energy = None if price is None else price.energy_excl_vat
+        if energy is None:
+            continue
+        for site in where_found:
+            if site not in cheapest or energy < cheapest[site]:
+                cheapest[site] = energy
+    for site, entry in sites.items():
+        entry["price_from"] = cheapest.get(site)
+    return sites

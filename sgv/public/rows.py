@@ -15,22 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import text
 
 from sgv.core.times import utc_sql, utc_text
-from sgv.extensions import db
-from sgv.public.documents import (
-    AMENITY_CTES,
-    CONNECTOR,
-    KEY,
-    KINDS,
-    PUSHED,
-    obj,
-    prices,
-    string,
-    utc,
-)
-from sgv.public.prices import Pricer
+from sgv.public.documents import AMENITY_CTES, CONNECTOR, PRICES, PUSHED, obj, prices, string, utc
+from sgv.public.kinds import MATCH, handed, priced_kinds
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare, stream
 from sgv.public.tariffs import Price
@@ -100,7 +88,9 @@ def time_cell(sql: str) -> str:
     return f"COALESCE({utc_sql(sql)}, '')"
 
 
-LINE = " || ',' || ".join(
+# An installation's cells, the same on each of its charge points' lines: written once per
+# installation (a third of the work at 45,000 charge points, docs/performance.md).
+HEAD = " || ',' || ".join(
     [
         *(text_cell(f"i.{name}") for name in ("id", "name", "operator_name", "operator_tax_id")),
         text_cell("o.phone"),
@@ -111,6 +101,20 @@ LINE = " || ',' || ".join(
         text_cell("i.opening_hours"),
         text_cell("i.access"),
         time_cell("i.updated_at"),
+    ]
+)
+# OCPI 2.3.0, at the end (sgv/opendata/csv.py): help phones, parking, then Plug & Charge
+TAIL = " || ',' || ".join(
+    [
+        text_cell("phones.text"),
+        flag_cell("parking.trucks"),
+        flag_cell("parking.vans"),
+        flag_cell("parking.reservation"),
+    ]
+)
+LINE = " || ',' || ".join(
+    [
+        "site.head",
         text_cell("cp.evse_ref"),
         decimal_cell("cp.max_power_kw"),
         text_cell("array_to_string(cp.connector_types, '|')"),
@@ -118,38 +122,38 @@ LINE = " || ',' || ".join(
         text_cell("live.status"),
         time_cell("live.status_at"),
         "COALESCE(live.price, ',,,,,,,,')",
-        # OCPI 2.3.0, at the end (sgv/opendata/csv.py): help phones, parking, Plug & Charge
-        text_cell("phones.text"),
-        flag_cell("parking.trucks"),
-        flag_cell("parking.vans"),
-        flag_cell("parking.reservation"),
+        "site.tail",
         flag_cell("live.plug_and_charge"),
     ]
 )
 # Per public charge point: its EVSE and the cells of its cheapest priced connector
 # (prices.cheapest(): the lowest €/kWh ex VAT, first in connector order among equals, else
-# the first priced one). Then one line per RIPREE charge point, in the order of
-# public.installations(): by installation id, then charge point id.
+# the first priced one), its first row in that order: one sort, where an ordered aggregate
+# sorted each charge point's connectors again. Then one line per RIPREE charge point, in
+# the order of public.installations(): by installation id, then charge point id.
 CSV = f"""
-WITH price AS MATERIALIZED (
-    SELECT key, value ->> 'cells' AS cells, (value ->> 'energy')::numeric AS energy
-    FROM jsonb_each(CAST(:prices AS jsonb))),
+WITH price AS MATERIALIZED ({handed("cells text, energy numeric", "k.cells, k.energy")}),
 live AS (
-    SELECT c.charge_point_id, c.evse_id, c.status, c.status_at,
-           (array_agg(k.cells ORDER BY k.energy IS NULL, k.energy, c.position)
-               FILTER (WHERE k.cells IS NOT NULL))[1] AS price,
-           bool_or(c.plug_and_charge) AS plug_and_charge
-    FROM public_connectors c LEFT JOIN price k ON k.key = {KEY}
+    SELECT DISTINCT ON (c.charge_point_id) c.charge_point_id, c.evse_id, c.status,
+           c.status_at, k.cells AS price,
+           bool_or(c.plug_and_charge) OVER point AS plug_and_charge
+    FROM public_connectors c LEFT JOIN price k ON {MATCH}
     WHERE true {{pushed}}
-    GROUP BY c.charge_point_id, c.evse_pk, c.evse_id, c.status, c.status_at),
-{AMENITY_CTES}
+    WINDOW point AS (PARTITION BY c.charge_point_id
+                     ORDER BY k.cells IS NULL, k.energy IS NULL, k.energy, c.position
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY c.charge_point_id, k.cells IS NULL, k.energy IS NULL, k.energy, c.position),
+{AMENITY_CTES},
+site AS MATERIALIZED (
+    SELECT i.id, {HEAD} AS head, {TAIL} AS tail
+    FROM installations i LEFT JOIN phones ON phones.installation_id = i.id
+    LEFT JOIN parking ON parking.installation_id = i.id
+    LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
+    WHERE {{where}})
 SELECT {LINE} || E'\\r\\n'
-FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
+FROM site JOIN charge_points cp ON cp.installation_id = site.id
 LEFT JOIN live ON live.charge_point_id = cp.id
-LEFT JOIN phones ON phones.installation_id = i.id
-LEFT JOIN parking ON parking.installation_id = i.id
-LEFT JOIN parties o ON o.country_code = i.country_code AND o.party_id = i.party_id
-WHERE {{where}} ORDER BY i.id, cp.id
+ORDER BY site.id, cp.id
 """
 ITEM = obj(
     ("installation_id", string("i.id")),
@@ -162,35 +166,29 @@ ITEM = obj(
 )  # fmt: skip
 # Every public charge point of the selection, as status.json lists it (no `since`).
 STATUS = f"""
-WITH price AS MATERIALIZED (
-    SELECT key, value::text AS price FROM jsonb_each(CAST(:prices AS jsonb)))
+WITH price AS MATERIALIZED ({PRICES})
 SELECT {ITEM}
 FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
 JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
-LEFT JOIN price k ON k.key = {KEY}
+LEFT JOIN price k ON {MATCH}
 WHERE {{where}}
 GROUP BY i.id, cp.id, c.evse_pk, c.evse_id, c.status, c.status_at
 ORDER BY i.id, cp.id
 """
 
 
-def price_cells(where: str, params: dict, at: datetime) -> dict[str, dict]:
-    """Return, per kind of public connector with a price, its nine CSV cells and €/kWh."""
-    kinds = db.session.execute(text(KINDS.replace("{where}", where)), params).all()
-    pricer = Pricer({kind.party_fk for kind in kinds}, at)
+def price_cells(where: str, params: dict, at: datetime) -> list[dict]:
+    """Return each kind of public connector with a price, with its nine CSV cells and €/kWh."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # as the CSV's: it decides the quoting
-    found = {}
-    for kind in kinds:
-        price = pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
-        if price is None:
-            continue
+
+    def figures(price: Price) -> dict:
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(price_figures(price))
-        energy = price.energy_excl_vat
-        found[kind.key] = {"cells": buffer.getvalue()[:-2], "energy": _text(energy)}
-    return found
+        return {"cells": buffer.getvalue()[:-2], "energy": _text(price.energy_excl_vat)}
+
+    return priced_kinds(where, params, at, figures)
 
 
 def _text(value: object) -> str | None:
