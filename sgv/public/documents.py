@@ -20,7 +20,7 @@ from sgv.core.times import utc_sql
 from sgv.extensions import db
 from sgv.public import corridor as corridor_sql
 from sgv.public.corridor import Corridor
-from sgv.public.kinds import KEY, KINDS, MATCH, handed, priced_kinds  # noqa: F401 (KEY, KINDS: sgv/public/refill_points.py)
+from sgv.public.kinds import MATCH, handed, priced_kinds
 from sgv.public.prices import price_object
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare, stream

@@ -3,9 +3,9 @@
 A connector's price depends on its CPO, tariffs, zone and power (prices.Pricer). The bulk
 statements (sgv/public/documents.py, rows.py) price each kind of the selection once in
 Python and hand the figures in as a JSON array of records, which PostgreSQL joins on those
-four columns. A text key written per connector instead (KEY: format() of an array and a
+four columns. A text key written per connector instead (format() of an array and a
 number on each of 54,000 connectors) cost a third of the kinds query and of the join
-(docs/performance.md); KEY and KINDS stay for readers that still key on text.
+(docs/performance.md).
 """
 
 from collections.abc import Callable
@@ -29,11 +29,6 @@ JOIN installations i ON i.id = v.installation_id WHERE {where}
 """
 DISTINCT_KINDS = f"""
 SELECT DISTINCT c.party_fk, c.tariff_ids, c.time_zone, c.power_kw FROM ({CANDIDATE_KINDS}) c
-"""
-KEY = "format('%s|%s|%s|%s', c.party_fk, c.tariff_ids, c.time_zone, c.power_kw)"
-KINDS = f"""
-SELECT DISTINCT {KEY} AS key, c.party_fk, c.tariff_ids, c.time_zone, c.power_kw
-FROM ({CANDIDATE_KINDS}) c
 """
 
 # A connector `c` of a public view and its kind's figures `k` (a power unknown: -1, which

@@ -17,11 +17,9 @@ from datetime import datetime
 from itertools import islice
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import text
 
-from sgv.extensions import db
-from sgv.public.documents import KEY, KINDS, PUSHED
-from sgv.public.prices import Pricer
+from sgv.public.documents import PUSHED
+from sgv.public.kinds import MATCH, handed, priced_kinds
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare, stream
 from sgv.public.tariffs import Price
@@ -31,16 +29,14 @@ from sgv.public.view import ChargePoint, Installation
 # shows its last connector's figures (as distinct() keeps them), unpriced connectors none.
 # Then per charge point, its rates' figures joined in that order, and its time written once.
 SITES = f"""
-WITH price AS MATERIALIZED (
-    SELECT key, value ->> 0 AS tariff_id, value ->> 1 AS figures
-    FROM jsonb_each(CAST(:prices AS jsonb))),
+WITH price AS MATERIALIZED ({handed("tariff_id text, figures text", "k.tariff_id, k.figures")}),
 rate AS (
     SELECT i.id AS site_id, i.country_code, i.party_id, cp.id AS point_id, cp.evse_ref,
            c.evse_pk, c.status, c.status_at, k.tariff_id, min(c.position) AS first,
            (array_agg(k.figures ORDER BY c.position DESC))[1] AS figures
     FROM installations i JOIN charge_points cp ON cp.installation_id = i.id
     JOIN public_connectors c ON c.charge_point_id = cp.id {{pushed}}
-    LEFT JOIN price k ON k.key = {KEY} AND c.connector_pk IS NOT NULL
+    LEFT JOIN price k ON {MATCH} AND c.connector_pk IS NOT NULL
     WHERE {{where}}
     GROUP BY i.id, cp.id, c.evse_pk, c.status, c.status_at, k.tariff_id),
 point AS (
@@ -110,18 +106,11 @@ def site_texts(
         yield b"".join(texts)
 
 
-def figures(
-    where: str, params: dict, at: datetime, write: Callable[[Price], str]
-) -> dict[str, tuple[str, str]]:
-    """Return, by KEY, each priced kind of public connector's tariff and written figures."""
-    kinds = db.session.execute(text(KINDS.replace("{where}", where)), params).all()
-    pricer = Pricer({kind.party_fk for kind in kinds}, at)
-    found = {}
-    for kind in kinds:
-        price = pricer.price(kind.party_fk, kind.tariff_ids, kind.time_zone, kind.power_kw)
-        if price is not None:
-            found[kind.key] = (price.tariff_id, write(price))
-    return found
+def figures(where: str, params: dict, at: datetime, write: Callable[[Price], str]) -> list[dict]:
+    """Return each priced kind of public connector with its tariff and written figures."""
+    return priced_kinds(
+        where, params, at, lambda price: {"tariff_id": price.tariff_id, "figures": write(price)}
+    )
 
 
 def distinct(prices: Iterable[Price | None]) -> tuple[Price, ...]:
