@@ -44,6 +44,23 @@ def test_live_cpo_adds_status_and_prices(world):
     assert site.available == 2
 
 
+def test_a_2_1_1_cpo_shows_no_vat_even_when_its_tariff_carries_one(world, client):
+    """2.1.1 has no `vat`: a stray one kept in the stored tariff is never a VAT figure."""
+    db.session.execute(db.update(Party).values(version="2.1.1"))
+    db.session.commit()
+    price = live_of(public.installation("INST1"))["ES*ABC*E1"].connectors[0].price
+    assert (price.energy_excl_vat, price.vat_rate, price.energy_incl_vat) == (
+        Decimal("0.45"), None, None
+    )  # fmt: skip
+    [site] = client.get("/opendata/installations.json").json["installations"]
+    prices = [c["price"] for point in site["charge_points"] for c in point["connectors"]]
+    assert prices
+    for shown in prices:
+        assert (shown["energy_excl_vat"], shown["vat_rate"], shown["energy_incl_vat"]) == (
+            0.45, None, None
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize("state", ["registered", "revoked", "deregistered", "created"])
 def test_cpo_not_live_shows_no_status_and_no_price(app, client, state):
     add_installation()

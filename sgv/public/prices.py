@@ -18,7 +18,7 @@ from sgv.extensions import db
 from sgv.ocpi.schemas.bounds import within
 from sgv.ocpi.schemas.currencies import ISO_4217
 from sgv.public.tariffs import Price, current_price, is_valid, to_decimal
-from sgv.public.taxes import ex_vat
+from sgv.public.taxes import in_public_terms
 
 
 def _preference(tariff: dict) -> int:
@@ -76,17 +76,17 @@ def cheapest(prices: Iterable[Price | None]) -> Price | None:
 
 
 def tariffs_of(party_fks: Iterable[int]) -> dict[int, dict[str, dict]]:
-    """Return these CPOs' tariffs as pushed (2.3.0: in ex-VAT terms), by CPO and tariff id."""
+    """Return these CPOs' tariffs in public terms (sgv/public/taxes.py), by CPO and tariff id."""
     rows = db.session.execute(
         text(
-            "SELECT party_fk, lower(tariff_id) AS key, data, tax_included FROM tariffs"
-            " WHERE party_fk = ANY(:ids)"
+            "SELECT t.party_fk, lower(t.tariff_id) AS key, t.data, t.tax_included, p.version"
+            " FROM tariffs t JOIN parties p ON p.id = t.party_fk WHERE t.party_fk = ANY(:ids)"
         ),
         {"ids": list(party_fks)},
     )
     found: dict[int, dict[str, dict]] = defaultdict(dict)
-    for row in rows:  # a 2.3.0 tariff in 2.2.1 terms: prices ex VAT (sgv/public/taxes.py)
-        found[row.party_fk][row.key] = ex_vat(row.data, row.tax_included)
+    for row in rows:  # in 2.2.1 terms: prices ex VAT, `vat` only where the version has it
+        found[row.party_fk][row.key] = in_public_terms(row.data, row.tax_included, row.version)
     return found
 
 

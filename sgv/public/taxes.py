@@ -40,23 +40,36 @@ def ex_vat_component(component: dict, tax_included: str) -> dict:
     return converted
 
 
-def ex_vat(tariff: dict, tax_included: str | None) -> dict:
-    """Return a stored tariff in 2.2.1 terms (a copy); unchanged before 2.3.0 (None)."""
-    if tax_included is None or not isinstance(tariff.get("elements"), list):
-        return tariff
+def _components_mapped(tariff: dict, change) -> dict:
+    """Return a copy of `tariff` with `change` applied to each of its price components."""
     elements = []
     for element in tariff["elements"]:
         components = element.get("price_components") if isinstance(element, dict) else None
         if isinstance(components, list):
             element = {
                 **element,
-                "price_components": [
-                    ex_vat_component(c, tax_included) if isinstance(c, dict) else c
-                    for c in components
-                ],
+                "price_components": [change(c) if isinstance(c, dict) else c for c in components],
             }
         elements.append(element)
+    return {**tariff, "elements": elements}
+
+
+def ex_vat(tariff: dict, tax_included: str | None) -> dict:
+    """Return a stored tariff in 2.2.1 terms (a copy); unchanged before 2.3.0 (None)."""
+    if tax_included is None or not isinstance(tariff.get("elements"), list):
+        return tariff
+    converted = _components_mapped(tariff, lambda c: ex_vat_component(c, tax_included))
     # The copy's prices exclude VAT now: it says so, so that no reader converts it again
     # (sgv/public/session_cost.py refuses a tariff still marked YES).
     marked = "NO" if tax_included == "YES" else tariff.get("tax_included")
-    return {**tariff, "tax_included": marked, "elements": elements}
+    return {**converted, "tax_included": marked}
+
+
+def in_public_terms(tariff: dict, tax_included: str | None, ocpi_version: str | None) -> dict:
+    """Return a stored tariff as the public prices read it: 2.3.0 converted to ex-VAT
+    terms; 2.1.1 without any `vat` (that version has none: a stray field kept with the
+    unknown ones is not a VAT rate)."""
+    if ocpi_version == "2.1.1" and isinstance(tariff.get("elements"), list):
+        drop = lambda c: {k: v for k, v in c.items() if k != "vat"}  # noqa: E731
+        return _components_mapped(tariff, drop)
+    return ex_vat(tariff, tax_included)
