@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
-from sgv.core.times import utc_text
+from sgv.core.times import utc_sql
 from sgv.extensions import db
 from sgv.ingest import matching, parking
 from sgv.ingest.rules import Outcome, connector_row, evse_row, location_row
@@ -148,8 +148,9 @@ def create_location(
 # the push is older than what it holds, carry the time up to the location. The age test
 # is on the EVSE row itself, so a PATCH that waited for a concurrent one is judged
 # against what that one committed (PostgreSQL re-checks updated rows).
-# {party} is the pushing party's id: a bound value here, the caller whose token the same
-# statement checked on the status path (sgv/ocpi/status.py).
+# {stamp} is STAMP; {party} the pushing party's id: a bound value here, the caller whose
+# token the same statement checked on the status path (sgv/ocpi/status.py).
+STAMP = utc_sql("CAST(:moment AS timestamptz)")  # utc_text(moment), written by PostgreSQL
 EVSE_PATCH_CTES = """
 found AS (
     SELECT l.id AS location_pk, e.id AS evse_pk
@@ -171,14 +172,14 @@ evse AS (
 ),
 parent AS (
     UPDATE locations SET last_updated = :moment, updated_at = now(),
-        data = jsonb_set(data, '{{last_updated}}', to_jsonb(CAST(:stamp AS text)))
+        data = jsonb_set(data, '{{last_updated}}', to_jsonb({stamp}))
     FROM found, evse
     WHERE locations.id = found.location_pk AND locations.last_updated < :moment
 )
 """
 APPLY_EVSE_PATCH = text(
     "WITH"
-    + EVSE_PATCH_CTES.format(party=":party")
+    + EVSE_PATCH_CTES.format(party=":party", stamp=STAMP)
     + "SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied FROM found"
 )
 
@@ -197,15 +198,13 @@ def fits_one_statement(raw: Any) -> bool:
 
 def evse_patch_values(location_id: str, evse_uid: str, raw: dict, data: dict) -> dict:
     """Return the values EVSE_PATCH_CTES binds for a PATCH of an EVSE's own fields."""
-    moment = data["last_updated"]
     return {
         "location_id": location_id,
         "uid": evse_uid,
         "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
         "cleared": [k for k, v in raw.items() if v is None],
         "status": data.get("status"),
-        "moment": moment,
-        "stamp": utc_text(moment),
+        "moment": data["last_updated"],
     }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from sgv.core import dataversion
 from sgv.extensions import autocommitted
-from sgv.ingest.fast import EVSE_PATCH_CTES, evse_patch_outcome, evse_patch_values
+from sgv.ingest.fast import EVSE_PATCH_CTES, STAMP, evse_patch_outcome, evse_patch_values
 from sgv.ingest.rules import Outcome
 from sgv.ocpi.auth import CALLER_CTES, remember
 from sgv.ocpi.tokens import digest
@@ -30,7 +30,7 @@ STATUS_PATCH = text(
     "WITH"
     + CALLER_CTES
     + ","
-    + EVSE_PATCH_CTES.format(party="(SELECT id FROM pusher)")
+    + EVSE_PATCH_CTES.format(party="(SELECT id FROM pusher)", stamp=STAMP)
     + """
 SELECT caller.id, caller.country_code, caller.party_id, caller.state,
        caller.token_c_digest, caller.token_c_pending_digest,
