@@ -4,15 +4,21 @@
 2. Serve SGV (`gunicorn -c gunicorn.conf.py wsgi:app`) and PUT an inventory of
    1,000 locations × 2 EVSEs from 8 client threads: locations/s and failures.
 3. Warm up, then drive EVSE status PATCHes with wrk (-t4 -c32, bench/patch.lua):
-   requests/s, p50/p99 latency, failures; check the statuses really changed.
+   requests/s, p50/p99 latency, failures; check the statuses really changed. SGV runs
+   with everything issue #18 put on the PATCH path switched on: Prometheus metrics
+   (SGV_METRICS_PORT, a PROMETHEUS_MULTIPROC_DIR of its own), JSON logs, the rate limits
+   and the status-history trigger (`--operations-off`: without metrics and JSON logs).
 4. Stop SGV; serve bench/baseline_app.py (one UPDATE + COMMIT) with the same gunicorn
    settings on the same database, and drive it with the same load.
-5. Print the figures against the targets, drop the database (also on Ctrl-C).
+5. Then, in this process, CPU per PATCH of SGV's app and the baseline's, alternating
+   (bench/patch_cpu.py; `--in-process 0` skips it): the steadier figure on a busy machine.
+6. Print the figures against the targets, ending with three RESULT lines (ratio, p99,
+   failed pushes), and drop the database (also on Ctrl-C).
 
 Both servers run on the cluster's normal durability (synchronous_commit as configured).
 It is a measurement: it exits 0 whether or not the targets are met.
 
-    .venv/bin/python bench/ingest.py [--duration 20] [--warmup 5] [--locations 1000]
+    PYTHONPATH=. .venv/bin/python bench/ingest.py [--rounds 3] [--duration 20] [--warmup 5]
 """
 
 import argparse
@@ -114,13 +120,27 @@ class Server:
 SHARED_SOCKET_CONF = "exec(open('gunicorn.conf.py').read())\nreuse_port = False\n"
 
 
+def operations_environment() -> dict[str, str]:
+    """What production sets to have metrics and JSON logs (docs/performance.md)."""
+    return {
+        "SGV_METRICS_PORT": str(free_port()),
+        "SGV_LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="sgv-bench-ingest-metrics-"),
+    }
+
+
 @contextmanager
 def gunicorn(
-    app_spec: str, database_url: str, log: Path, shared_socket: bool = False
+    app_spec: str,
+    database_url: str,
+    log: Path,
+    shared_socket: bool = False,
+    extra: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Serve `app_spec` with gunicorn.conf.py on a free port; yield it.
 
-    `shared_socket`: with reuse_port off, so the workers share one listening socket.
+    `shared_socket`: with reuse_port off, so the workers share one listening socket;
+    `extra`: more environment (operations_environment()).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -129,11 +149,11 @@ def gunicorn(
         conf = str(log.with_suffix(".shared.conf.py"))
         Path(conf).write_text(SHARED_SOCKET_CONF)
     command = [str(GUNICORN), "-c", conf, "--bind", f"127.0.0.1:{port}", app_spec]
-    print(f"$ SGV_DATABASE_URL=<throw-away db> .venv/bin/gunicorn {' '.join(command[1:])}")
+    shown = " ".join(f"{key}={value}" for key, value in (extra or {}).items())
+    print(f"$ SGV_DATABASE_URL=<throw-away db> {shown} .venv/bin/gunicorn {' '.join(command[1:])}")
+    env = {**server_environment(database_url), **(extra or {})}
     with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=server_environment(database_url), stdout=out, stderr=out
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
         wait_until_up(base_url + "/healthz", process, log)
         yield Server(base_url, process.pid, database_url)
@@ -535,6 +555,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each server")
     parser.add_argument(
+        "--operations-off",
+        action="store_true",
+        help="SGV without Prometheus metrics and JSON logs (they are on by default)",
+    )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=10,
+        metavar="BATCHES",
+        help="batches of in-process CPU per PATCH, each app (bench/patch_cpu.py); 0: none",
+    )
+    parser.add_argument(
         "--shared-socket",
         action="store_true",
         help="also run SGV with reuse_port off (one listening socket), each round",
@@ -544,7 +576,9 @@ def parse_args() -> argparse.Namespace:
 
 def measured(app_spec: str, url: str, token: str, args, log: Path, shared: bool = False) -> Load:
     """Serve `app_spec`, warm it up, measure it; return what wrk saw."""
-    with gunicorn(app_spec, url, log, shared_socket=shared) as server:
+    sgv = app_spec == "wsgi:app"
+    extra = operations_environment() if sgv and not args.operations_off else None
+    with gunicorn(app_spec, url, log, shared_socket=shared, extra=extra) as server:
         run_wrk(server, token, args, args.warmup)
         load = run_wrk(server, token, args, args.duration)
     return load
@@ -595,6 +629,12 @@ def main() -> None:
                     after_sgv = evse_state(url, inventory_moment)
                     answered = load.requests
         after_baseline = evse_state(url, after_sgv["latest"])
+        spent = None
+        if args.in_process:
+            import patch_cpu  # here: it sets the metrics environment of this process
+
+            print(f"in process: {args.in_process} batches of 300 PATCHes each app …", flush=True)
+            spent = patch_cpu.compare(url, token, args.in_process, 300)
 
     print(
         "| round | server | req/s | p50 ms | p99 ms | failed | CPU/PATCH ms, gunicorn + PostgreSQL"
@@ -623,6 +663,31 @@ def main() -> None:
     )
     if after_sgv["changed"] == 0:
         print("WARNING: no EVSE changed: SGV's PATCHes were not applied")
+    if spent is not None:
+        print("\nCPU per status PATCH in this process (bench/patch_cpu.py), alternating batches:")
+        print(patch_cpu.summary(spent))
+    print()
+    print(results(inventory, runs["SGV"], runs["baseline"], args))
+
+
+def results(inventory: Inventory, sgv_runs: list[Load], baseline_runs: list[Load], args) -> str:
+    """The three figures issue #18 judges, one line each."""
+    sgv, baseline = median_load(sgv_runs), median_load(baseline_runs)
+    ratio = sgv.requests_per_second / baseline.requests_per_second
+    failed = len(inventory.failures) + sgv.failures
+    on = "off" if args.operations_off else "on"
+    return "\n".join(
+        [
+            f"RESULT ratio {ratio:.2f}: SGV {sgv.requests_per_second:.0f} req/s against the "
+            f"baseline's {baseline.requests_per_second:.0f} (medians of {len(sgv_runs)} rounds; "
+            f"metrics and JSON logs {on}; target ≥ {MIN_RATIO}) {verdict(ratio >= MIN_RATIO)}",
+            f"RESULT p99 {sgv.p99_ms:.1f} ms at {args.connections} connections (median; the "
+            f"baseline's {baseline.p99_ms:.1f} ms; target < {MAX_P99_MS:.0f}) "
+            f"{verdict(sgv.p99_ms < MAX_P99_MS)}",
+            f"RESULT failed pushes {failed} (inventory {len(inventory.failures)}, PATCH "
+            f"{sgv.failures} in {len(sgv_runs)} runs; target 0) {verdict(failed == 0)}",
+        ]
+    )
 
 
 def median_load(loads: list[Load]) -> Load:

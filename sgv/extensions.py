@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, request
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -7,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names, so migrations can refer to them.
@@ -70,3 +73,20 @@ def autocommit_session() -> None:
     """
     if isinstance(db.engine, Engine) and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@contextmanager
+def autocommitted() -> Iterator[Connection]:
+    """Lend a primary connection whose every statement commits by itself, outside the session.
+
+    For one statement that is atomic by itself and needs none of the session's work: no
+    BEGIN and COMMIT round trips, no ORM. A primary bound to a connection already in a
+    transaction (the tests' rolled-back one) runs it there, in a savepoint.
+    """
+    bind = db.engines[None]
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        with bind.begin_nested():
+            yield bind

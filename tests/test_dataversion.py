@@ -5,6 +5,7 @@ cached documents and ETags that still show it.
 """
 
 import json
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -102,19 +103,21 @@ def test_a_reader_that_sees_the_new_version_sees_the_committed_data(
 
 
 def test_status_patch_in_autocommit_bumps_the_dynamic_version_once(committed_app, monkeypatch):
-    import sgv.ocpi.receiver as receiver
+    import sgv.ocpi.status as status
 
     client = committed_app.test_client()
     add_installation()
     token = live_cpo(client)
     isolation = []
-    autocommit = receiver.autocommit_session
+    lend = status.autocommitted
 
+    @contextmanager
     def spy():
-        autocommit()
-        isolation.append(db.session.connection().connection.driver_connection.autocommit)
+        with lend() as conn:
+            isolation.append(conn.connection.driver_connection.autocommit)
+            yield conn
 
-    monkeypatch.setattr(receiver, "autocommit_session", spy)
+    monkeypatch.setattr(status, "autocommitted", spy)
     before = dataversion.current()
     db.session.commit()  # the request shares this app context's session: leave it idle
     push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z")

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sgv.core.dataversion import DYNAMIC, STATIC, touch
 from sgv.core.refusals import Kind, Refused
-from sgv.core.times import utc_text
+from sgv.core.times import utc_sql
 from sgv.extensions import db
 from sgv.ingest import matching, parking
 from sgv.ingest.rules import Outcome, connector_row, evse_row, location_row
@@ -141,19 +141,22 @@ def create_location(
     return Outcome.CREATED
 
 
-# The status PATCH is most of the traffic (SPEC §9): done in two SQL statements instead
+# The status PATCH is most of the traffic (SPEC §9): done in one SQL statement instead
 # of loading the location and its EVSEs into the ORM. A PATCH that changes the
 # connectors or the EVSE-ID (which re-matches the charge point) takes the general path.
 # One statement: lock the location (parent first, as everywhere), update the EVSE unless
 # the push is older than what it holds, carry the time up to the location. The age test
 # is on the EVSE row itself, so a PATCH that waited for a concurrent one is judged
 # against what that one committed (PostgreSQL re-checks updated rows).
-APPLY_EVSE_PATCH = text("""
-WITH found AS (
+# {stamp} is STAMP; {party} the pushing party's id: a bound value here, the caller whose
+# token the same statement checked on the status path (sgv/ocpi/status.py).
+STAMP = utc_sql("CAST(:moment AS timestamptz)")  # utc_text(moment), written by PostgreSQL
+EVSE_PATCH_CTES = """
+found AS (
     SELECT l.id AS location_pk, e.id AS evse_pk
     FROM locations l
     LEFT JOIN evses e ON e.location_fk = l.id AND lower(e.uid) = lower(:uid)
-    WHERE l.party_fk = :party AND lower(l.location_id) = lower(:location_id)
+    WHERE l.party_fk = {party} AND lower(l.location_id) = lower(:location_id)
     FOR UPDATE OF l
 ),
 evse AS (
@@ -169,12 +172,16 @@ evse AS (
 ),
 parent AS (
     UPDATE locations SET last_updated = :moment, updated_at = now(),
-        data = jsonb_set(data, '{last_updated}', to_jsonb(CAST(:stamp AS text)))
+        data = jsonb_set(data, '{{last_updated}}', to_jsonb({stamp}))
     FROM found, evse
     WHERE locations.id = found.location_pk AND locations.last_updated < :moment
 )
-SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied FROM found
-""")
+"""
+APPLY_EVSE_PATCH = text(
+    "WITH"
+    + EVSE_PATCH_CTES.format(party=":party", stamp=STAMP)
+    + "SELECT found.location_pk, found.evse_pk, (SELECT count(*) FROM evse) AS applied FROM found"
+)
 
 
 def fits_one_statement(raw: Any) -> bool:
@@ -189,31 +196,36 @@ def fits_one_statement(raw: Any) -> bool:
     )
 
 
-def patch_evse_fields(
-    party: Party, location_id: str, evse_uid: str, raw: dict, data: dict
-) -> Outcome:
-    """Apply a PATCH of an EVSE's own fields (status above all) in one statement."""
-    moment = data["last_updated"]
-    found = db.session.execute(
-        APPLY_EVSE_PATCH,
-        {
-            "party": party.id,
-            "location_id": location_id,
-            "uid": evse_uid,
-            "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
-            "cleared": [k for k, v in raw.items() if v is None],
-            "status": data.get("status"),
-            "moment": moment,
-            "stamp": utc_text(moment),
-        },
-    ).first()
-    if found is None:
+def evse_patch_values(location_id: str, evse_uid: str, raw: dict, data: dict) -> dict:
+    """Return the values EVSE_PATCH_CTES binds for a PATCH of an EVSE's own fields."""
+    return {
+        "location_id": location_id,
+        "uid": evse_uid,
+        "fields": json.dumps({k: v for k, v in raw.items() if v is not None}),
+        "cleared": [k for k, v in raw.items() if v is None],
+        "status": data.get("status"),
+        "moment": data["last_updated"],
+    }
+
+
+def evse_patch_outcome(found: Any, location_id: str, evse_uid: str) -> Outcome:
+    """Say what EVSE_PATCH_CTES did from its `found` row: 404 when nothing was found."""
+    if found is None or found.location_pk is None:
         raise Refused(Kind.UNKNOWN_LOCATION, f"Unknown location '{location_id}'")
     if found.evse_pk is None:
         raise Refused(
             Kind.UNKNOWN_LOCATION, f"Unknown EVSE '{evse_uid}' in location '{location_id}'"
         )
-    if not found.applied:
-        return Outcome.STALE
-    touch(DYNAMIC)
-    return Outcome.UPDATED
+    return Outcome.UPDATED if found.applied else Outcome.STALE
+
+
+def patch_evse_fields(
+    party: Party, location_id: str, evse_uid: str, raw: dict, data: dict
+) -> Outcome:
+    """Apply a PATCH of an EVSE's own fields (status above all) in one statement."""
+    values = {"party": party.id, **evse_patch_values(location_id, evse_uid, raw, data)}
+    found = db.session.execute(APPLY_EVSE_PATCH, values).first()
+    outcome = evse_patch_outcome(found, location_id, evse_uid)
+    if outcome is Outcome.UPDATED:
+        touch(DYNAMIC)
+    return outcome

@@ -35,6 +35,32 @@ CALLER = select(
     )
 )
 
+# authenticate()'s rule in SQL, for the status PATCH that checks the token in the very
+# statement that applies the push (sgv/ocpi/status.py). `pusher` holds the caller only
+# when authenticate() would accept it for this URL's party, and only in the plain case:
+# exactly one CPO holds one of the candidate digests, no candidate is its TOKEN_A, and it
+# is its TOKEN_C not expired at :now, or the pending TOKEN_C. Any other case leaves
+# `pusher` empty and the request to authenticate(), which accepts or refuses it as ever.
+# Binds: :digests (text[]), :now, :country_code and :party_id (the URL's, upper-cased).
+CALLER_CTES = """
+caller AS (
+    SELECT id, country_code, party_id, state, token_c_digest, token_c_pending_digest,
+           coalesce(token_c_digest = ANY(:digests), false) AS c_match,
+           coalesce(token_c_expires_at > :now, token_c_expires_at IS NULL) AS c_alive,
+           coalesce(token_c_pending_digest = ANY(:digests), false) AS pending_match,
+           coalesce(token_a_digest = ANY(:digests), false) AS a_match
+    FROM parties
+    WHERE token_c_digest = ANY(:digests) OR token_a_digest = ANY(:digests)
+       OR token_c_pending_digest = ANY(:digests)
+),
+pusher AS (
+    SELECT id FROM caller
+    WHERE (SELECT count(*) FROM caller) = 1 AND NOT a_match
+      AND (c_match AND c_alive OR pending_match AND NOT c_match)
+      AND country_code = :country_code AND party_id = :party_id
+)
+"""
+
 
 def authenticate(*, allow_token_a: bool) -> Row:
     """Return the CPO (id, country_code, party_id, state) whose token the request carries.
@@ -54,18 +80,18 @@ def authenticate(*, allow_token_a: bool) -> Row:
                     raise Refused(
                         ProtocolKind.UNAUTHENTICATED, "Token expired: renew the credentials"
                     )
-                return _caller(party, token, "C")
+                return remember(party, token, "C")
             # The TOKEN_C our renewal PUT is handing over: valid while that exchange runs,
             # since the CPO may call our versions endpoint with it before it answers.
             if hmac.compare_digest(party.token_c_pending_digest or "", hashed):
-                return _caller(party, token, "C")
+                return remember(party, token, "C")
             if hmac.compare_digest(party.token_a_digest or "", hashed):
                 if not allow_token_a:
                     raise Refused(
                         ProtocolKind.UNAUTHENTICATED,
                         "TOKEN_A only opens the versions and credentials modules",
                     )
-                return _caller(party, token, "A")
+                return remember(party, token, "A")
     limits.failed_authentication()  # 429 past SGV_RATELIMIT_AUTH from this address
     if not header:
         raise Refused(
@@ -74,6 +100,7 @@ def authenticate(*, allow_token_a: bool) -> Row:
     raise Refused(ProtocolKind.UNAUTHENTICATED, "Unknown token")
 
 
-def _caller(party: Row, token: str, kind: str) -> Row:
+def remember(party: Row, token: str, kind: str) -> Row:
+    """Keep the authenticated caller on `g` for the views, answers, logs and metrics."""
     g.party, g.party_key, g.token, g.token_kind = party, party.id, token, kind
     return party

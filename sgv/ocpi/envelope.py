@@ -81,7 +81,8 @@ def http_error_code(http_status: int) -> int:
 
 def ocpi_timestamp(moment: datetime | None = None) -> str:
     """Format a moment as OCPI wants it (core/times.py): now when none is given."""
-    return utc_text(moment or times.now())
+    # Now to the second, as written: utc_text's cache then serves a second's answers.
+    return utc_text(moment or times.now().replace(microsecond=0))
 
 
 def ocpi_response(

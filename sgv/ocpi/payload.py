@@ -89,7 +89,9 @@ def load(loader: Callable[..., LoadResult], body: Any, **options: Any) -> LoadRe
 def _parse(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8-sig")  # OCPI is UTF-8; a byte order mark is tolerated
-        body = json.loads(text, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+        if text.startswith("\ufeff"):  # a second one: json.loads's own refusal
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        body = DECODER.decode(text)
     except RecursionError:
         raise _too_deep() from None
     except BadJson as error:
@@ -170,3 +172,7 @@ def _float(text: str) -> float:
 
 def _constant(name: str) -> Any:
     raise BadJson(f"Body holds {name}, which is not a JSON number")
+
+
+# Built once: json.loads with these hooks builds a decoder (and its scanner) per body.
+DECODER = json.JSONDecoder(parse_int=_integer, parse_float=_float, parse_constant=_constant)

@@ -6,6 +6,8 @@ commit once → answer. Any refusal raises Refused before the commit.
 
 from datetime import UTC, datetime
 
+from flask import Response, request
+
 from sgv.core.refusals import Kind, Refused
 from sgv.extensions import autocommit_session, db
 from sgv.ingest import locations as ingest
@@ -20,6 +22,8 @@ from sgv.ocpi.envelope import ProtocolKind, ocpi_response
 from sgv.ocpi.envelope import ocpi_timestamp as timestamp
 from sgv.ocpi.payload import json_body, load, peek_json, unprintable
 from sgv.ocpi.schemas import load_connector, load_evse, load_location, load_tariff
+from sgv.ocpi.status import apply_status
+from sgv.ocpi.tokens import candidates
 
 LOCATION = VERSION_RULE + "/locations/<cc>/<pid>/<location_id>"
 EVSE = LOCATION + "/<evse_uid>"
@@ -66,6 +70,11 @@ def acknowledge(outcome: ingest.Outcome, warnings: list[str] = ()):
     in status_message, so they learn of them without asking the operator.
     """
     db.session.commit()  # a stale push changed nothing, but its transaction holds locks
+    return answer(outcome, warnings)
+
+
+def answer(outcome: ingest.Outcome, warnings: list[str] = ()) -> Response:
+    """Answer an applied (or stale) push in the envelope, warnings in status_message."""
     if outcome is ingest.Outcome.STALE:
         return ocpi_response(message="Not applied: last_updated is older than the stored object")
     message = ("Accepted with warnings: " + "; ".join(warnings)) if warnings else None
@@ -119,6 +128,8 @@ def put_evse(cc: str, pid: str, location_id: str, evse_uid: str):
 @bp.patch(EVSE)
 def patch_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     """Receive a partial EVSE update, most often a status change."""
+    if (answered := status_patch(cc, pid, location_id, evse_uid)) is not None:
+        return answered
     if fits_one_statement(peek_json()):
         # The most frequent push is one statement, atomic by itself: without a transaction
         # around it, it costs no BEGIN and COMMIT round trips (docs/performance.md).
@@ -127,6 +138,30 @@ def patch_evse(cc: str, pid: str, location_id: str, evse_uid: str):
     raw, data, warnings = pushed(load_evse, cc, pid, partial=True)
     outcome = ingest.patch_evse(party, location_id, evse_uid, raw, data, warnings)
     return acknowledge(outcome, warnings=warnings)
+
+
+def status_patch(cc: str, pid: str, location_id: str, evse_uid: str) -> Response | None:
+    """Apply a PATCH of the EVSE's own fields in one statement, token included (status.py).
+
+    Everything that needs no database is checked first; None when the general path must
+    answer instead: a refusal there comes in the usual order (401 before 400 …).
+    """
+    tokens = candidates(request.headers.get("Authorization"))
+    ids = (cc, pid, location_id, evse_uid)
+    if not tokens or not fits_one_statement(peek_json()) or not plain_ids(*ids):
+        return None
+    try:
+        raw, data, warnings = pushed(load_evse, cc, pid, partial=True)
+        ingest.same_id("uid", data.get("uid"), evse_uid)
+    except Refused:
+        return None
+    outcome = apply_status(tokens, cc, pid, location_id, evse_uid, raw, data)
+    return None if outcome is None else answer(outcome, warnings)
+
+
+def plain_ids(cc: str, pid: str, *ids: str) -> bool:
+    """Say whether the URL's ids pass module_party's checks (printable, not too long)."""
+    return not any(map(unprintable, (cc, pid, *ids))) and all(len(i) <= MAX_ID for i in ids)
 
 
 @bp.get(CONNECTOR)
