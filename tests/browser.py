@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from sgv import create_app
 from sgv.extensions import db
@@ -49,3 +49,16 @@ def served(committed_database: str, build: Callable, **settings: str) -> Iterato
             db.session.remove()
             truncate_all()
             db.engine.dispose()
+
+
+@contextmanager
+def phone_page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized touch page (CSP bypassed for Playwright's polling only); fails the
+    test if a script error happened on it."""
+    context = browser.new_context(viewport=PHONE, bypass_csp=True, has_touch=True)
+    page = context.new_page()
+    errors: list = []
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    context.close()
+    assert not errors, errors

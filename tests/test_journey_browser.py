@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sgv.demo.load import load
-from tests.browser import PHONE, chromium, served
+from tests.browser import PHONE, chromium, phone_page, served
 from tests.test_route_browser import choose, ready, route_list
 
 RIVAS = "M-RivasVaciamadrid-004"  # IBD: 2 × 50 kW CCS free, 2 × 22 kW AC; 2 km off the line
@@ -35,14 +35,8 @@ def base_url(committed_database: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def phone(base_url: str) -> Iterator[Page]:
     """One phone-sized page (CSP bypassed for Playwright's polling only); no script error."""
-    with chromium() as browser:
-        context = browser.new_context(viewport=PHONE, bypass_csp=True, has_touch=True)
-        page = context.new_page()
-        errors: list = []
-        page.on("pageerror", lambda error: errors.append(error))
+    with chromium() as browser, phone_page(browser) as page:
         yield page
-        context.close()
-        assert not errors, errors
 
 
 def fits(page: Page) -> None:

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from sgv.core import dataversion
 from sgv.extensions import db
 from sgv.registry import import_register
-from tests.browser import PHONE, chromium, served
+from tests.browser import PHONE, chromium, phone_page, served
 from tests.test_opendata import DEMO, go_live
 
 
@@ -45,13 +45,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A phone-sized page (CSP bypassed for Playwright's polling only); no script error."""
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, has_touch=True)
-    page = context.new_page()
-    errors: list = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    context.close()
-    assert not errors, errors
+    with phone_page(browser) as page:
+        yield page
 
 
 def ready(page: Page, url: str) -> None:
