@@ -70,6 +70,9 @@ def in_public_terms(tariff: dict, tax_included: str | None, ocpi_version: str | 
     terms; 2.1.1 without any `vat` (that version has none: a stray field kept with the
     unknown ones is not a VAT rate)."""
     if ocpi_version == "2.1.1" and isinstance(tariff.get("elements"), list):
-        drop = lambda c: {k: v for k, v in c.items() if k != "vat"}  # noqa: E731
-        return _components_mapped(tariff, drop)
+        return _components_mapped(tariff, _without_vat)
     return ex_vat(tariff, tax_included)
+
+
+def _without_vat(component: dict) -> dict:
+    return {name: value for name, value in component.items() if name != "vat"}
