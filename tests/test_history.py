@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from sgv.extensions import db
 from sgv.history.aggregate import history
+from sgv.models import MaintenanceWindow
 from tests.public_helpers import add_installation, live_cpo, push_status
 
 # Monday 7 December 2026, 00:00 in Madrid (UTC+1 in winter).
@@ -83,3 +84,30 @@ def test_a_zone_postgresql_does_not_know_falls_back_to_the_sites(client):
     db.session.execute(text("UPDATE locations SET time_zone = 'Mars/Olympus_Mons'"))
     site = history("INST1", at=AT)  # Madrid's, from the site's position: same hours
     assert site.charge_points["ES*ABC*E1"].shares()[MONDAY_10H] == 1.0
+
+
+def test_time_shown_unknown_after_a_maintenance_window_began_is_not_counted(client):
+    """The public view shows a status older than a begun window as UNKNOWN until a newer
+    one arrives: history counts that time as unobserved, not as the pushed status."""
+    add_installation()
+    live_cpo(client)  # E2: AVAILABLE since before the window, never pushed again
+    hand_made_history()
+    last_monday = AT - timedelta(weeks=1)
+    party = db.session.execute(text("SELECT id FROM parties WHERE party_id = 'ABC'")).scalar()
+    db.session.add(
+        MaintenanceWindow(
+            party_fk=party,
+            starts_at=last_monday + timedelta(hours=10, minutes=30),  # 10:30 in Madrid
+            ends_at=last_monday + timedelta(hours=12),
+            created_by="test",
+        )
+    )
+    db.session.flush()
+    site = history("INST1", at=AT)
+    e1, e2 = site.charge_points["ES*ABC*E1"], site.charge_points["ES*ABC*E2"]
+    # E1's AVAILABLE of 10:00 turns UNKNOWN at 10:30; its CHARGING of 11:00 is newer: shown.
+    assert (e1.hours()[MONDAY_10H], e1.shares()[MONDAY_10H]) == (3.5, 1.0)
+    assert (e1.hours()[MONDAY_11H], e1.shares()[MONDAY_11H]) == (4.0, 0.0)
+    # E2 is UNKNOWN from 10:30 that Monday to the end of the window of 4 weeks.
+    assert (e2.hours()[MONDAY_10H], e2.hours()[MONDAY_11H]) == (3.5, 3.0)
+    assert site.site.hours()[MONDAY_11H] == 7.0

@@ -3,7 +3,9 @@
 Read through the public door: only EVSEs in `public_evses` count, so a CPO whose live
 data is hidden (revoked, deregistered, unpublished location…) shows no history at all,
 not even from before. Each status holds from its change until the next one (the latest
-until now); the window is the last 4 weeks, the status in force at its start carried in.
+until now), except where the public saw UNKNOWN: from the start of a maintenance window
+begun after it was set (public_evses' rule); the window is the last 4 weeks, the status
+in force at its start carried in.
 Time is split at whole UTC hours, which are whole local hours in Spain's zones, and
 each hour is filed under its weekday and hour in the location's time zone.
 """
@@ -20,10 +22,10 @@ from sgv.public.rules import published
 WINDOW = timedelta(weeks=4)
 SLOTS = 7 * 24  # Monday 00h first, Sunday 23h last
 
-# UNKNOWN is not an observation: neither available nor not.
+# UNKNOWN is not an observation: neither available nor not, whether pushed or shown.
 QUERY = """
 WITH ev AS (
-    SELECT pe.evse_pk, pe.charge_point_id, pe.installation_id, cp.evse_ref,
+    SELECT pe.evse_pk, pe.charge_point_id, pe.installation_id, pe.party_fk, cp.evse_ref,
            CASE WHEN pe.time_zone = ANY(:zones) THEN pe.time_zone
                 ELSE public_time_zone(NULL, i.geom) END AS zone
     FROM public_evses pe
@@ -31,14 +33,19 @@ WITH ev AS (
     JOIN charge_points cp ON cp.id = pe.charge_point_id
     {where}
 ), changes AS (
-    SELECT h.evse_fk, h.status, h.simulated, h.changed_at AS since,
+    SELECT h.evse_fk, ev.party_fk, h.status, h.simulated, h.changed_at AS since,
            lead(h.changed_at) OVER (PARTITION BY h.evse_fk ORDER BY h.changed_at) AS until
-    FROM status_history h
-    WHERE h.evse_fk IN (SELECT evse_pk FROM ev) AND h.changed_at < :t1
+    FROM status_history h JOIN ev ON ev.evse_pk = h.evse_fk
+    WHERE h.changed_at < :t1
 ), spans AS (
+    -- As public_evses shows it: a status is UNKNOWN from the start of its CPO's first
+    -- maintenance window begun after it was set, until a newer status (the span's end).
     SELECT evse_fk, status = 'AVAILABLE' AS available, simulated,
            extract(epoch FROM GREATEST(since, :t0)) AS s,
-           extract(epoch FROM LEAST(COALESCE(until, :t1), :t1)) AS e
+           extract(epoch FROM LEAST(COALESCE(until, :t1), :t1, (
+               SELECT min(mw.starts_at) FROM maintenance_windows mw
+               WHERE mw.party_fk = changes.party_fk AND mw.cancelled_at IS NULL
+                 AND mw.starts_at > changes.since AND mw.starts_at <= :t1))) AS e
     FROM changes WHERE COALESCE(until, :t1) > :t0 AND status <> 'UNKNOWN'
 ), hours AS (
     -- Whole hours as integers since the epoch: cheap arithmetic for millions of rows.
