@@ -60,6 +60,14 @@ def merge_connectors(evse: Evse, raws: list[dict], connectors: list[dict], parti
             evse.connectors.remove(connector)
 
 
+def _stored(location, evse, connector: Connector) -> None:
+    """Carry a changed connector's time up to its EVSE and location; bump the live data."""
+    propagate(evse, connector.last_updated)
+    propagate(location, connector.last_updated)
+    db.session.flush()
+    touch(DYNAMIC)
+
+
 def put_connector(
     party: Party,
     location_id: str,
@@ -83,10 +91,7 @@ def put_connector(
         evse.connectors.append(connector)
     apply_connector(connector, raw, data, partial=False)
     note(location, warnings, prefix=f"evses[{evse_uid}].connectors[{connector_id}].")
-    propagate(evse, connector.last_updated)
-    propagate(location, connector.last_updated)
-    db.session.flush()
-    touch(DYNAMIC)
+    _stored(location, evse, connector)
     return outcome
 
 
@@ -109,8 +114,5 @@ def patch_connector(
     apply_connector(connector, raw, data, partial=True)
     where = f"evses[{evse_uid}].connectors[{connector_id}]."
     note(location, warnings, prefix=where, names=data)
-    propagate(evse, connector.last_updated)
-    propagate(location, connector.last_updated)
-    db.session.flush()
-    touch(DYNAMIC)
+    _stored(location, evse, connector)
     return Outcome.UPDATED
