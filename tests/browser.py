@@ -62,3 +62,27 @@ def phone_page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, errors
+
+
+@contextmanager
+def map_pages(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
+    """Yield `open_page(query, **context_options)`: the map at a query string, in a fresh
+    desktop-sized context, ready and with its live data; fails on any script error."""
+    contexts, errors = [], []
+
+    def open_page(query: str = "", **context_options) -> Page:
+        # bypass_csp: Playwright's wait_for_function polls with eval, which our CSP forbids;
+        # tests/test_headers.py drives the map under the CSP.
+        context = browser.new_context(**{"viewport": {"width": 1100, "height": 750},
+                                         "bypass_csp": True, **context_options})  # fmt: skip
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.goto(f"{base_url}/{query}")
+        page.wait_for_selector("html[data-sgv-ready][data-sgv-live]")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, errors

@@ -201,3 +201,12 @@ def caught_up_replica(replica: Replica) -> Iterator[Replica]:
     replica.catch_up(ADMIN_URL)
     yield replica
     replica.apply_delay(0)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Headless Chromium for a browser test module (tests/browser.py)."""
+    from tests.browser import chromium  # tests.browser imports this module
+
+    with chromium() as launched:
+        yield launched

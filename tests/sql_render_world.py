@@ -9,14 +9,11 @@ retired installation that had live data; a price of exactly 1 €/kWh and one wi
 decimals; hostile text (formula, quotes, control characters, non-ASCII) in the register.
 """
 
-from datetime import timedelta
-
-from sgv import public
 from sgv.extensions import db
 from sgv.registry import import_register
 from tests.ocpi_helpers import headers
 from tests.public_helpers import TARIFF, add_installation, live_cpo, location_body
-from tests.test_opendata import DEMO, NIGHT_TARIFF, REFS, SITE, go_live, run_cli
+from tests.test_opendata import DEMO, NIGHT_TARIFF, SITE, edge_rows, go_live, run_cli
 
 VALDEMORO = SITE
 HOSTILE_NAME = '=HYPERLINK("http://x","ñ")\t"quoted", \x01 \u2028 <b>'
@@ -54,22 +51,8 @@ def build(app, client) -> None:
     revoked = live_cpo(client, party_id="XYZ", location_id="INST3")
     assert revoked
     run_cli(app, "cpo", "revoke", "ES", "XYZ", "--reason", "stale data")
-    now = public.database_now()
-    run_cli(
-        app,
-        *("cpo", "maintenance", "add", "ES", "IBD"),
-        *("--start", (now - timedelta(minutes=5)).isoformat()),
-        *("--end", (now + timedelta(hours=1)).isoformat()),
-    )
+    edge_rows(app)
     for statement in (
-        "UPDATE locations SET time_zone = NULL WHERE location_id = 'INST1'",
-        "UPDATE connectors SET max_electric_power = NULL WHERE evse_fk = "
-        "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E1')",
-        "UPDATE connectors SET tariff_ids = ARRAY['NOPE'] WHERE evse_fk = "
-        "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E2')",
-        "UPDATE evses SET charge_point_id = (SELECT charge_point_id FROM evses "
-        f"WHERE evse_id = '{REFS[0]}'), last_updated = now() + interval '1 s' "
-        f"WHERE evse_id = '{REFS[1]}'",
         "UPDATE tariffs SET data = jsonb_set(data, '{elements,1,price_components,0,price}', "
         "'0.123456789012') WHERE tariff_id = 'T1' AND party_id = 'ABC'",
         "UPDATE installations SET retired_at = now() WHERE id = 'INST5'",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.test_map_browser import PHONE, base_url, browser  # noqa: F401 (fixtures)
+from tests.test_map_browser import PHONE, base_url  # noqa: F401 (base_url: a fixture)
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

@@ -20,7 +20,7 @@ from sgv.extensions import db
 from tests.conftest import app_settings, rolled_back, truncate_all
 from tests.public_helpers import add_installation
 from tests.servers import ROOT, free_port, gunicorn
-from tests.test_map_browser import browser, build_world  # noqa: F401  (browser: a fixture)
+from tests.test_map_browser import build_world
 
 TILE = (ROOT / "static" / "img" / "tile-stub.png").read_bytes()
 URLS = ("/", "/opendata/", "/installations/INST1", "/installations/NOPE", "/map/sites.json",

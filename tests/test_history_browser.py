@@ -10,7 +10,7 @@ from sgv.extensions import db
 from sgv.history import store
 from tests.conftest import app_settings
 from tests.test_accessibility import AXE, BLOCKING
-from tests.test_map_browser import PHONE, browser  # noqa: F401 (fixtures)
+from tests.test_map_browser import PHONE
 from tests.test_map_browser import base_url as served_map  # noqa: F401 (fixture)
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from sgv.core import dataversion
 from sgv.extensions import db
-from tests.browser import PHONE, chromium, served
+from tests.browser import PHONE, map_pages, served
 from tests.ocpi_helpers import headers
 from tests.public_helpers import add_installation, live_cpo, location_body, push_status
 
@@ -66,33 +66,11 @@ def base_url(committed_database: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def open_map(browser: Browser, base_url: str) -> Iterator:
     """Open the map at a query string in a fresh context; fail on any script error."""
-    contexts, errors = [], []
-
-    def open_page(query: str = "", **context_options) -> Page:
-        # bypass_csp: Playwright's wait_for_function polls with eval, which our CSP forbids;
-        # tests/test_headers.py drives the map under the CSP.
-        context = browser.new_context(**{"viewport": {"width": 1100, "height": 750},
-                                         "bypass_csp": True, **context_options})  # fmt: skip
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(error))
-        page.goto(f"{base_url}/{query}")
-        page.wait_for_selector("html[data-sgv-ready][data-sgv-live]")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
+    with map_pages(browser, base_url) as open_page:
+        yield open_page
 
 
 def shown(page: Page) -> int:

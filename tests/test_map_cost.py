@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.test_map_browser import PHONE, base_url, browser, open_map  # noqa: F401 (fixtures)
+from tests.test_map_browser import PHONE, base_url, open_map  # noqa: F401 (fixtures)
 
 PLAZA_MAYOR = "?lat=40.4165&lon=-3.7035&z=18"
 DEFAULT = "Una recarga de 40 kWh en 25 min cuesta unos 18,00\u00a0€ sin IVA (21,78\u00a0€ con IVA)"

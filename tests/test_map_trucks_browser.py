@@ -8,11 +8,11 @@ parking place over OCPI 2.3.0, one live site without, one static site. Ticking t
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from sgv.core import dataversion
 from sgv.extensions import db
-from tests.browser import chromium, served
+from tests.browser import map_pages, served
 from tests.ocpi_helpers import headers
 from tests.public_helpers import add_installation, live_cpo, location_body
 from tests.test_map_browser import TILE_STUB, open_filters, shown
@@ -48,27 +48,10 @@ def base_url(committed_database: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator:
-    errors: list = []
-    context = browser.new_context(viewport={"width": 1100, "height": 750}, bypass_csp=True)
-
-    def open_page(query: str = "") -> Page:
-        tab = context.new_page()
-        tab.on("pageerror", lambda error: errors.append(error))
-        tab.goto(f"{base_url}/{query}")
-        tab.wait_for_selector("html[data-sgv-ready][data-sgv-live]")
-        return tab
-
-    yield open_page
-    context.close()
-    assert not errors, errors
+    with map_pages(browser, base_url) as open_page:
+        yield open_page
 
 
 def test_ticking_suitable_for_trucks_shows_only_sites_with_truck_parking(page):

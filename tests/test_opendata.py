@@ -309,6 +309,35 @@ def test_the_four_exports_agree(demo, client):
     ]
 
 
+# Rows the SQL renderers must read as the Python view does: no zone, a power from volts ×
+# amps, a missing tariff, two EVSEs on one charge point (the newer one wins).
+EDGE_ROWS = (
+    "UPDATE locations SET time_zone = NULL WHERE location_id = 'INST1'",
+    "UPDATE connectors SET max_electric_power = NULL WHERE evse_fk = "
+    "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E1')",
+    "UPDATE connectors SET tariff_ids = ARRAY['NOPE'] WHERE evse_fk = "
+    "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E2')",
+    "UPDATE evses SET charge_point_id = (SELECT charge_point_id FROM evses "
+    f"WHERE evse_id = '{REFS[0]}'), last_updated = now() + interval '1 s' "
+    f"WHERE evse_id = '{REFS[1]}'",
+)
+
+
+def edge_rows(app) -> datetime:
+    """Put Iberdrola in a maintenance window begun 5 minutes ago and store EDGE_ROWS
+    (uncommitted); return the database's time."""
+    now = public.database_now()
+    run_cli(
+        app,
+        *("cpo", "maintenance", "add", "ES", "IBD"),
+        *("--start", (now - timedelta(minutes=5)).isoformat()),
+        *("--end", (now + timedelta(hours=1)).isoformat()),
+    )
+    for statement in EDGE_ROWS:
+        db.session.execute(db.text(statement))
+    return now
+
+
 def test_sql_rendering_equals_the_public_view_in_edge_cases(demo, app, client):
     add_installation("INST1", lat="28.1", lon="-15.4")  # Gran Canaria: Atlantic/Canary
     token = live_cpo(client)
@@ -317,24 +346,7 @@ def test_sql_rendering_equals_the_public_view_in_edge_cases(demo, app, client):
         json=NIGHT_TARIFF | {"party_id": "ABC"},
         headers=headers(token),
     )
-    now = public.database_now()
-    run_cli(
-        app,
-        *("cpo", "maintenance", "add", "ES", "IBD"),
-        *("--start", (now - timedelta(minutes=5)).isoformat()),
-        *("--end", (now + timedelta(hours=1)).isoformat()),
-    )
-    for statement in (
-        "UPDATE locations SET time_zone = NULL WHERE location_id = 'INST1'",
-        "UPDATE connectors SET max_electric_power = NULL WHERE evse_fk = "
-        "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E1')",
-        "UPDATE connectors SET tariff_ids = ARRAY['NOPE'] WHERE evse_fk = "
-        "(SELECT id FROM evses WHERE evse_id = 'ES*ABC*E2')",
-        "UPDATE evses SET charge_point_id = (SELECT charge_point_id FROM evses "
-        f"WHERE evse_id = '{REFS[0]}'), last_updated = now() + interval '1 s' "
-        f"WHERE evse_id = '{REFS[1]}'",
-    ):
-        db.session.execute(db.text(statement))
+    now = edge_rows(app)
     db.session.commit()
     for at in (now, now + timedelta(hours=12)):
         sites = [json.loads(d) for d in public_documents.documents(at=at)]

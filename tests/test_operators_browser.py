@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 # The map tests' world (a live CPO, a revoked one, two never integrated), served once.
-from tests.test_map_browser import PHONE, base_url, browser  # noqa: F401 (fixtures)
+from tests.test_map_browser import PHONE, base_url  # noqa: F401 (base_url: a fixture)
 
 
 def test_a_phone_reads_the_operators_and_reaches_one_by_keyboard(browser, base_url):  # noqa: F811

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from sgv.core import dataversion
 from sgv.extensions import db
 from sgv.registry import import_register
-from tests.browser import PHONE, chromium, phone_page, served
+from tests.browser import PHONE, phone_page, served
 from tests.test_opendata import DEMO, go_live
 
 
@@ -34,12 +34,6 @@ def build_world(app) -> None:
 def base_url(committed_database: str) -> Iterator[str]:
     with served(committed_database, build_world, TILE_URL="/static/img/tile-stub.png") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
