@@ -24,8 +24,9 @@ def put(client, token: str, path: str, body: dict) -> None:
     assert response.status_code in (200, 201), response.json
 
 
-def build(app, client) -> None:
-    """Load the demo register and every edge case above, committed through the real paths."""
+def build(app, client) -> str:
+    """Load the demo register and every edge case above, committed through the real paths;
+    return CPO ABC's token."""
     import_register(DEMO)
     db.session.commit()
     go_live(client)
@@ -59,3 +60,4 @@ def build(app, client) -> None:
     ):
         db.session.execute(db.text(statement))
     db.session.commit()
+    return token

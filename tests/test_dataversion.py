@@ -37,11 +37,11 @@ def test_touch_then_commit_bumps_each_touched_version_exactly_once(app):
     before = dataversion.current()
     dataversion.touch(STATIC)
     dataversion.touch(STATIC, DYNAMIC)
-    assert moved(before) == {"static": 0, "dynamic": 0}  # nothing committed yet
+    assert moved(before) == {"static": 0, "dynamic": 0, "priced": 0}  # nothing committed yet
     db.session.commit()
-    assert moved(before) == {"static": 1, "dynamic": 1}
+    assert moved(before) == {"static": 1, "dynamic": 1, "priced": 1}
     db.session.commit()  # the next commit has touched nothing
-    assert moved(before) == {"static": 1, "dynamic": 1}
+    assert moved(before) == {"static": 1, "dynamic": 1, "priced": 1}
 
 
 def test_rolled_back_work_bumps_nothing_now_or_at_the_next_commit(app):
@@ -49,7 +49,7 @@ def test_rolled_back_work_bumps_nothing_now_or_at_the_next_commit(app):
     dataversion.touch(STATIC, DYNAMIC)
     db.session.rollback()
     db.session.commit()
-    assert moved(before) == {"static": 0, "dynamic": 0}
+    assert moved(before) == {"static": 0, "dynamic": 0, "priced": 0}
 
 
 def test_work_closed_without_commit_bumps_nothing(app):
@@ -58,7 +58,7 @@ def test_work_closed_without_commit_bumps_nothing(app):
     db.session.execute(db.select(1))
     db.session.close()  # what Flask's teardown does after an error
     db.session.commit()
-    assert moved(before) == {"static": 0, "dynamic": 0}
+    assert moved(before) == {"static": 0, "dynamic": 0, "priced": 0}
 
 
 def test_released_savepoint_waits_for_the_outer_commit(app):
@@ -122,9 +122,10 @@ def test_status_patch_in_autocommit_bumps_the_dynamic_version_once(committed_app
     db.session.commit()  # the request shares this app context's session: leave it idle
     push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z")
     assert isolation == [True]  # the fast path: no transaction around the statement
-    assert moved(before) == {"static": 0, "dynamic": 1}
+    # a status moves no price: the map keeps each EVSE's price (sgv/public/live.py)
+    assert moved(before) == {"static": 0, "dynamic": 1, "priced": 0}
     push_status(client, token, "AVAILABLE", "2025-01-01T10:00:00Z")  # older: not applied
-    assert moved(before) == {"static": 0, "dynamic": 1}
+    assert moved(before) == {"static": 0, "dynamic": 1, "priced": 0}
 
 
 def test_refused_push_bumps_nothing(app, client):
@@ -137,7 +138,7 @@ def test_refused_push_bumps_nothing(app, client):
         headers=headers(token),
     )
     assert response.status_code == 404
-    assert moved(before) == {"static": 0, "dynamic": 0}
+    assert moved(before) == {"static": 0, "dynamic": 0, "priced": 0}
 
 
 # ---- the defect: credentials DELETE hid nothing that was cached ------------------------

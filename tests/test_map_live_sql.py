@@ -1,6 +1,7 @@
 """/map/live.json is built set-wise in SQL (issue #18) and says exactly what the Python
 builder it replaced said: the same bytes, in edge cases and with hostile stored values."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,8 @@ from sgv import public
 from sgv.extensions import cache, db
 from sgv.maps import data as map_data
 from tests import sql_render_world
+from tests.ocpi_helpers import headers
+from tests.public_helpers import push_status
 from tests.test_hostile_rendering import BAD_ROWS
 
 
@@ -28,14 +31,33 @@ def summary_by_python(at) -> dict[str, dict]:
     return summary
 
 
+def live_payload(summary: dict[str, dict], order: map_data.SiteOrder) -> dict:
+    """Return the live document as the map wrote it before issue #18, from `summary`."""
+    position = {site_id: n for n, site_id in enumerate(order.ids)}
+    found = sorted((position[i], i) for i in summary if i in position)
+    ids = [site_id for _, site_id in found]
+    return {
+        "format": map_data.FORMAT,
+        "key": order.key,
+        "site": [n for n, _ in found],
+        **{k: [summary[i][k] for i in ids] for k in ("available", "live", "unknown")},
+        "price_from": [summary[i]["price_from"] for i in ids],
+    }
+
+
 def expected_document(at) -> bytes:
     order = map_data.site_order(public.map_sites())
-    return map_data.encode(map_data.live_payload(summary_by_python(at), order)).raw
+    return map_data.encode(live_payload(summary_by_python(at), order)).raw
+
+
+def document_by_sql(at) -> bytes:
+    order = map_data.site_order(public.map_sites())
+    return map_data.live_encoded(public.live_columns(order.ids, at), order).raw
 
 
 @pytest.fixture
-def world(app, client):
-    sql_render_world.build(app, client)
+def world(app, client) -> str:
+    return sql_render_world.build(app, client)
 
 
 def test_live_json_is_byte_for_byte_what_the_python_builder_wrote(world, client):
@@ -60,7 +82,21 @@ def test_live_json_is_byte_for_byte_what_the_python_builder_wrote(world, client)
 def test_the_summary_agrees_at_night_and_by_day(world):
     now = public.database_now()
     for at in (now, now + timedelta(hours=6), now + timedelta(hours=12)):
-        assert public.live_index(at) == summary_by_python(at)
+        assert document_by_sql(at) == expected_document(at)
+
+
+def test_site_ids_reach_the_statement_exactly_whatever_they_hold(app):
+    """The map's order is passed as one JSON array (sgv/public/live.py), read as live.py's
+    statement reads it: quotes, backslashes, braces, commas and separators stay."""
+    hostile = ['A"B', "C\\D", "E,F", "{G}", " H ", "NULL", "", "ñ\u2028'\x7f"]
+    read = db.session.scalar(
+        db.text(
+            "SELECT array_agg(id ORDER BY n)"
+            " FROM json_array_elements_text(CAST(:order AS json)) WITH ORDINALITY AS o (id, n)"
+        ),
+        {"order": json.dumps(hostile)},
+    )
+    assert read == hostile
 
 
 @pytest.mark.parametrize("bad", BAD_ROWS, ids=list(BAD_ROWS))
@@ -70,3 +106,54 @@ def test_a_bad_stored_row_changes_nothing_but_its_own_price(world, client, bad):
     db.session.commit()
     cache.clear()
     assert client.get("/map/live.json").get_data() == expected_document(public.database_now())
+
+
+# ---- each EVSE's price is kept across status pushes (sgv/public/live.py) ---------------
+
+
+def price_from(client, site: str):
+    live = client.get("/map/live.json").json
+    position = client.get("/map/ids.json").json["id"].index(site)
+    return live["price_from"][live["site"].index(position)]
+
+
+def test_kept_prices_follow_every_push_that_can_change_one(world, app, client, monkeypatch):
+    """INST2's two EVSEs share one charge point: the newer is public. U1 has tariff T2
+    (1 €/kWh), U2 is moved to T1 (the night tariff): which price shows follows statuses."""
+    token, at = world, "/api/2.2.1/locations/ES/ABC/INST2"
+    moved = client.patch(
+        f"{at}/U2/1",
+        json={"tariff_ids": ["T1"], "last_updated": "2026-01-01T09:00:00Z"},
+        headers=headers(token),
+    )
+    assert moved.status_code == 200, moved.json
+    db.session.execute(
+        db.text(
+            "UPDATE evses SET charge_point_id = (SELECT charge_point_id FROM evses"
+            " WHERE evse_id = 'ES*ABC*INST2A') WHERE evse_id = 'ES*ABC*INST2B'"
+        )
+    )
+    db.session.commit()
+    app.config["LIVE_REFRESH"] = 0  # live.json follows every push
+    built = []
+    compute = public.evse_prices
+    monkeypatch.setattr(public, "evse_prices", lambda at: built.append(at) or compute(at))
+    cache.clear()
+
+    def served_right() -> bool:
+        return client.get("/map/live.json").get_data() == expected_document(public.database_now())
+
+    push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z", evse="U1", location_id="INST2")
+    assert served_right() and price_from(client, "INST2") == 1  # U1 (T2) is the newer
+    push_status(client, token, "CHARGING", "2026-01-01T11:00:00Z", evse="U2", location_id="INST2")
+    assert served_right() and price_from(client, "INST2") != 1  # U2 (T1) is public now
+    assert len(built) == 1  # two status pushes: the prices were computed once
+
+    cheaper = {**sql_render_world.NIGHT_TARIFF, "party_id": "ABC"}
+    cheaper["elements"] = [
+        {"price_components": [{"type": "ENERGY", "price": 0.05, "step_size": 1}]}
+    ]
+    cheaper["last_updated"] = "2026-06-01T00:00:00Z"
+    sql_render_world.put(client, token, "/api/2.2.1/tariffs/ES/ABC/T1", cheaper)
+    assert served_right() and price_from(client, "INST2") == 0.05  # a tariff push: at once
+    assert len(built) == 2

@@ -70,7 +70,7 @@ def test_cpo_not_live_shows_no_status_and_no_price(app, client, state):
     site = public.installation("INST1")
     assert not site.has_live_data
     assert site.price_from is None
-    assert public.live_index() == {}
+    assert public.live_columns(["INST1"]) == public.NOTHING_LIVE
 
 
 def test_unpublished_location_shows_no_live_data(world, client):
@@ -174,7 +174,7 @@ def test_staging_publishes_nothing(world, app):
     app.config["ENVIRONMENT"] = "staging"
     assert public.installation("INST1") is None
     assert public.map_sites() == []
-    assert public.live_index() == {}
+    assert public.live_columns(["INST1"]) == public.NOTHING_LIVE
 
 
 def test_retired_installation_is_not_public(app):

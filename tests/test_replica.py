@@ -142,7 +142,7 @@ def test_a_bump_on_one_host_tells_the_others_through_redis_how_far_to_wait(
     alone = create_app(app_settings(committed_database, REPLICA_URL=replica.url(name)))
     try:
         with one.app_context():
-            dataversion.bump(dataversion.STATIC, dataversion.DYNAMIC)
+            dataversion.bump(*dataversion.NAMES)  # static, dynamic and priced
         with psycopg.connect(committed_database, autocommit=True) as conn:
             conn.execute("SELECT pg_logical_emit_message(false, 'sgv-test', 'later WAL')")
             now = dataversion.lsn_number(

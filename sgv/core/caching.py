@@ -20,6 +20,7 @@ from sgv.extensions import cache
 
 STATIC = "static"
 DYNAMIC = "dynamic"
+PRICED = "priced"  # what prices live data: moves with DYNAMIC, but not with statuses
 
 
 def version_tag(depends: tuple[str, ...], *parts: Any) -> str:
@@ -36,11 +37,13 @@ def versioned(
     depends: tuple[str, ...] = (STATIC, DYNAMIC),
     parts: tuple[Any, ...] = (),
     timeout: int | None = None,
+    still_valid: Callable[[Any], bool] = lambda value: True,
 ) -> tuple[Any, str]:
     """Return (value, tag): from the cache when the data versions have not moved.
 
     `timeout` bounds the life of values that also change with time (prices by time of
-    day, maintenance windows that begin), in seconds.
+    day, maintenance windows that begin), in seconds; `still_valid` says whether a kept
+    value is still right now, when the value itself knows until when it is.
     """
     tag = version_tag(depends, *parts)
     key = f"sgv:{name}:{tag}"
@@ -50,7 +53,7 @@ def versioned(
         built.append(True)
         return (build(),)  # a 1-tuple, so that a None (no such installation) is cached too
 
-    value = once(key, entry, lambda found: True, timeout=timeout)[0]
+    value = once(key, entry, lambda found: still_valid(found[0]), timeout=timeout)[0]
     metrics.cache_lookup(name, not built)
     return value, tag
 

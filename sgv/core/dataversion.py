@@ -1,9 +1,12 @@
 """Data versions that key public caches (STYLE §5): the one bump door.
 
-Two sequences: `static` for the registry, matching and CPO visibility (rare), `dynamic`
-for pushes (frequent). Services `touch()` what they change; one listener on the session
-bumps it after the commit, never inside it: a reader that cached pre-commit data under
-the new number would keep serving it. Every commit site is a plain `db.session.commit()`.
+Three sequences: `static` for the registry, matching and CPO visibility (rare), `dynamic`
+for pushes (frequent), and `priced`, which moves with `dynamic` except for pushes that
+change only EVSEs' own fields (statuses above all): what a site costs moves with
+tariffs, connectors and locations, not with statuses. Services `touch()` what they
+change; one listener on the session bumps it after the commit, never inside it: a reader
+that cached pre-commit data under the new number would keep serving it. Every commit
+site is a plain `db.session.commit()`.
 
 With a replica (SGV_REPLICA_URL, sgv/core/replica.py) each bump also records the
 primary's WAL position, read after the commit, under the version it made (in the cache,
@@ -28,6 +31,9 @@ from sgv.extensions import cache, db
 
 STATIC = "static_data_version"
 DYNAMIC = "dynamic_data_version"
+PRICED = "priced_data_version"
+# The name each sequence's version has in current() and in cache keys (sgv/core/caching.py).
+NAMES = {STATIC: "static", DYNAMIC: "dynamic", PRICED: "priced"}
 
 # nextval() is never rolled back, so it needs no transaction: a few idle autocommit
 # connections bump in one round trip each, instead of a second session transaction on
@@ -109,10 +115,18 @@ def close() -> None:
 TOUCHED = "sgv_touched_versions"  # key in Session.info: versions the pending work changed
 
 
-def touch(*sequences: str, session: Session | None = None) -> None:
-    """Record that the session's pending work changes these data versions."""
+def touch(*sequences: str, session: Session | None = None, prices: bool = True) -> None:
+    """Record that the session's pending work changes these data versions.
+
+    DYNAMIC moves PRICED too: a change of live data may change what a site costs.
+    `prices=False` says the work changed only EVSEs' own fields (status, capabilities…),
+    which no price depends on.
+    """
+    touched = set(sequences)
+    if DYNAMIC in touched and prices:
+        touched.add(PRICED)
     info = (session or db.session).info
-    info.setdefault(TOUCHED, set()).update(sequences)
+    info.setdefault(TOUCHED, set()).update(touched)
 
 
 # Listening on the scoped session listens on its sessionmaker's own Session subclass, so
@@ -145,7 +159,7 @@ def _forget_touched(session: Session, transaction: SessionTransaction) -> None:
 # A fresh sequence reads last_value 1 both before and after its first nextval():
 # is_called tells them apart, so the first bump counts too.
 VERSIONS_SQL = "SELECT " + ", ".join(
-    f"(SELECT last_value + is_called::int FROM {name})" for name in (STATIC, DYNAMIC)
+    f"(SELECT last_value + is_called::int FROM {name})" for name in NAMES
 )
 # In a public request's environ (sgv/core/replica.py): its reads may come from a replica,
 # so its versions are read on the primary, once.
@@ -160,11 +174,11 @@ class Reading(NamedTuple):
 
 
 def current() -> dict[str, int]:
-    """Return the current static and dynamic data versions."""
+    """Return the current data versions, by name (static, dynamic, priced)."""
     if has_request_context() and PRIMARY in request.environ:  # a replica may serve it
         return on_primary().versions
     row = db.session.execute(text(VERSIONS_SQL)).one()
-    return {"static": row[0], "dynamic": row[1]}
+    return dict(zip(NAMES.values(), row, strict=False))
 
 
 def on_primary() -> Reading:
@@ -177,8 +191,10 @@ def on_primary() -> Reading:
     if "reading" not in state:
         with db.engines[None].connect() as conn:
             row = conn.execute(text(VERSIONS_SQL + ", pg_current_wal_insert_lsn()::text")).one()
-        versions = {"static": row[0], "dynamic": row[1]}
-        state["reading"] = Reading(versions, _position({STATIC: row[0], DYNAMIC: row[1]}, row[2]))
+        versions = dict(zip(NAMES.values(), row, strict=False))
+        state["reading"] = Reading(
+            versions, _position(dict(zip(NAMES, row, strict=False)), row[-1])
+        )
     return state["reading"]
 
 

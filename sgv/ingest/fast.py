@@ -227,5 +227,5 @@ def patch_evse_fields(
     found = db.session.execute(APPLY_EVSE_PATCH, values).first()
     outcome = evse_patch_outcome(found, location_id, evse_uid)
     if outcome is Outcome.UPDATED:
-        touch(DYNAMIC)
+        touch(DYNAMIC, prices=False)  # no price depends on an EVSE's own fields
     return outcome

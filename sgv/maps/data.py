@@ -25,6 +25,7 @@ import gzip
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,7 +49,12 @@ class Encoded:
 
 def encode(payload: Any) -> Encoded:
     """Serialise `payload` once, compactly, and gzip it."""
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain).encode()
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    return encoded(raw.encode())
+
+
+def encoded(raw: bytes) -> Encoded:
+    """Return the serialised document `raw` with its gzip and entity tag."""
     digest = hashlib.sha256(raw).hexdigest()[:24]
     return Encoded(raw, gzip.compress(raw, compresslevel=6, mtime=0), digest)
 
@@ -154,25 +160,20 @@ def places_payload(rows: list[Any]) -> dict:
     }
 
 
-def live_payload(summary: dict[str, dict], order: SiteOrder) -> dict:
+def live_encoded(columns: Sequence[str], order: SiteOrder) -> Encoded:
     """Return the live document: one entry per installation with visible live data.
 
-    Entries name sites by position in `order` (the sites document of `key`), ascending;
-    an installation `order` lacks (registered since it was built) is left out until the
-    static version moves and both are rebuilt.
+    `columns` (public.live_columns(order.ids)) are its JSON arrays: entries name sites by
+    position in `order` (the sites document of `key`), ascending; an installation `order`
+    lacks (registered since it was built) is left out until the static version moves and
+    both are rebuilt.
     """
-    position = {site_id: n for n, site_id in enumerate(order.ids)}
-    found = sorted((position[i], i) for i in summary if i in position)
-    ids = [site_id for _, site_id in found]
-    return {
-        "format": FORMAT,
-        "key": order.key,
-        "site": [n for n, _ in found],
-        "available": [summary[i]["available"] for i in ids],
-        "live": [summary[i]["live"] for i in ids],
-        "unknown": [summary[i].get("unknown", 0) for i in ids],
-        "price_from": [summary[i]["price_from"] for i in ids],
-    }
+    site, available, live, unknown, price_from = columns
+    raw = (
+        f'{{"format":{FORMAT},"key":{json.dumps(order.key)},"site":{site},'
+        f'"available":{available},"live":{live},"unknown":{unknown},"price_from":{price_from}}}'
+    )
+    return encoded(raw.encode())
 
 
 # The figures of public.price_object() the detail panel shows (SPEC §4).

@@ -1,10 +1,8 @@
 """Blueprint: the public map, its data, and the installation page (SPEC §8).
 
-A driver's request travels maps.py → public.py → template (STYLE §1). The map's JSON is
-cached under the data versions (STYLE §5): sites by the static version, so it survives
-the stream of status pushes; live data and details by both, and for LIVE_SECONDS at most,
-because prices and maintenance windows also change with the clock. Each document is
-serialised and gzipped once per version and answered with an ETag (304 when unchanged).
+A driver's request travels maps.py → public.py → template (STYLE §1). The map's JSON
+documents are cached under the data versions they depend on (sgv/maps/documents.py) and
+answered with an ETag (304 when unchanged).
 
 Sites are named by position, not id (sgv/maps/data.py): sites.json has no ids, live.json
 gives positions in the sites of its `key`, and /map/ids.json (same key, same static
@@ -25,20 +23,17 @@ from flask import (
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sgv import public
-from sgv.core import caching, cors
+from sgv.core import cors
 from sgv.history import chart as history_chart
 from sgv.maps import cost as map_cost
 from sgv.maps import data as map_data
-from sgv.maps import i18n
+from sgv.maps import documents, i18n
 from sgv.maps.zoom import MAX_ZOOM, MIN_ZOOM
 
 bp = Blueprint("maps", __name__)
 bp.after_request(i18n.remember)
 cors.share(bp)  # the /map/*.json documents, marked @cors.shared; not the HTML pages
 
-LIVE_SECONDS = 30  # longest a live document is served after the clock changed a price
-STATIC = (caching.STATIC,)
-BOTH = (caching.STATIC, caching.DYNAMIC)
 MIN_KW_CHOICES = (22, 43, 50, 100, 150, 350)
 
 
@@ -67,11 +62,6 @@ def map_query() -> dict:
         return error.valid_data or {}
 
 
-def _parts() -> tuple:
-    # A staging instance publishes nothing: never serve a production document there.
-    return (public.publishes(),)
-
-
 def send_json(document: map_data.Encoded) -> Response:
     """Answer with the document, gzipped when the client accepts it, or 304 when unchanged."""
     zipped = request.accept_encodings["gzip"] > 0
@@ -87,70 +77,6 @@ def send_json(document: map_data.Encoded) -> Response:
     if zipped:
         response.headers["Content-Encoding"] = "gzip"
     return response
-
-
-def site_order() -> map_data.SiteOrder:
-    """Return the markers' document and its order, built once per static data version."""
-
-    def build() -> map_data.SiteOrder:
-        return map_data.site_order(public.map_sites())
-
-    return caching.versioned("map-sites", build, depends=STATIC, parts=_parts())[0]
-
-
-def sites_document() -> map_data.Encoded:
-    """Return the markers' document, built once per static data version."""
-    return site_order().sites
-
-
-def ids_document() -> map_data.Encoded:
-    """Return the sites' ids in map order, built once per static data version."""
-
-    def build() -> map_data.Encoded:
-        return map_data.encode(map_data.ids_payload(site_order().ids))
-
-    return caching.versioned("map-ids", build, depends=STATIC, parts=_parts())[0]
-
-
-def places_document() -> map_data.Encoded:
-    """Return the search box's document, built once per static data version."""
-
-    def build() -> map_data.Encoded:
-        return map_data.encode(map_data.places_payload(public.map_places()))
-
-    return caching.versioned("map-places", build, depends=STATIC, parts=_parts())[0]
-
-
-def live_document(trucks: bool = False) -> map_data.Encoded:
-    """Return the live document: rebuilt at once when CPO visibility changes, otherwise
-    at most every SGV_LIVE_REFRESH seconds as pushes arrive, and LIVE_SECONDS at most.
-
-    Its entries are positions in the sites document of the static version current when
-    it is built (a static change rebuilds it at once), whose `key` it carries.
-    """
-
-    def build() -> map_data.Encoded:
-        order = site_order()  # first: live data at least as new as the order
-        return map_data.encode(map_data.live_payload(public.live_index(trucks=trucks), order))
-
-    return caching.throttled(
-        "map-live",
-        build,
-        every=current_app.config["LIVE_REFRESH"],
-        timeout=LIVE_SECONDS,
-        parts=(*_parts(), trucks),
-    )
-
-
-def site_detail(installation_id: str) -> dict | None:
-    """Return one installation's detail, or None when it is not public."""
-
-    def build() -> dict | None:
-        site = public.installation(installation_id)
-        return map_data.detail(site) if site else None
-
-    parts = (installation_id, *_parts())
-    return caching.versioned("map-site", build, depends=BOTH, parts=parts, timeout=LIVE_SECONDS)[0]
 
 
 def settings(query: dict, lang: str) -> dict:
@@ -175,7 +101,7 @@ def settings(query: dict, lang: str) -> dict:
         "placeholder": placeholder,
         "filters": {name: query.get(name) for name in filters},
         "view": all(name in query for name in ("lat", "lon", "z")),
-        "refresh": LIVE_SECONDS * 2,
+        "refresh": documents.LIVE_SECONDS * 2,
         "publishes": public.publishes(),
     }
 
@@ -223,21 +149,21 @@ def map_view() -> str:
 @cors.shared
 def sites_json() -> Response:
     """Send every public installation's marker data, compact and cached."""
-    return send_json(sites_document())
+    return send_json(documents.sites_document())
 
 
 @bp.get("/map/ids.json")
 @cors.shared
 def ids_json() -> Response:
     """Send the installation ids of the sites, in the order of sites.json."""
-    return send_json(ids_document())
+    return send_json(documents.ids_document())
 
 
 @bp.get("/map/places.json")
 @cors.shared
 def places_json() -> Response:
     """Send the names, addresses and places the search box suggests."""
-    return send_json(places_document())
+    return send_json(documents.places_document())
 
 
 @bp.get("/map/live.json")
@@ -245,14 +171,14 @@ def places_json() -> Response:
 def live_json() -> Response:
     """Send availability and "price from" of every installation with live data; with
     `trucks=1`, only of those with parking suitable for trucks (OCPI 2.3.0)."""
-    return send_json(live_document(trucks=map_query().get("trucks", False)))
+    return send_json(documents.live_document(trucks=map_query().get("trucks", False)))
 
 
 @bp.get("/map/installations/<installation_id>.json")
 @cors.shared
 def detail_json(installation_id: str) -> Response | tuple[Response, int]:
     """Send one installation's detail for the map's panel."""
-    detail = site_detail(installation_id)
+    detail = documents.site_detail(installation_id)
     if detail is None:
         return jsonify(code=404, name="Not Found", description="No such installation."), 404
     return send_json(map_data.encode(detail))
@@ -262,7 +188,7 @@ def detail_json(installation_id: str) -> Response | tuple[Response, int]:
 @cors.shared
 def cost_json(installation_id: str) -> Response | tuple[Response, int]:
     """Send what a charge (?kwh=&minutes=, else the defaults) costs now at each connector."""
-    if site_detail(installation_id) is None:
+    if documents.site_detail(installation_id) is None:
         return jsonify(code=404, name="Not Found", description="No such installation."), 404
     try:
         kwh, minutes = map_cost.session_query(request.args)
@@ -276,7 +202,7 @@ def cost_json(installation_id: str) -> Response | tuple[Response, int]:
 @bp.get("/installations/<installation_id>")
 def installation_page(installation_id: str) -> str:
     """Show one installation: register data, and live status and prices when public."""
-    detail = site_detail(installation_id)
+    detail = documents.site_detail(installation_id)
     if detail is None:
         abort(404)
     lang = i18n.language()

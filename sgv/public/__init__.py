@@ -24,7 +24,7 @@ from sgv.public.changes import (
 from sgv.public.connectors import ConnectorDetails, Rate, connector_details, connector_rates
 from sgv.public.corridor import Corridor
 from sgv.public.costs import ConnectorCost, session_costs
-from sgv.public.live import live_index
+from sgv.public.live import NOTHING_LIVE, EvsePrices, LiveColumns, evse_prices, live_columns
 from sgv.public.prices import Pricer, cheapest, choose_tariff, price_from, price_object
 from sgv.public.refill_points import RefillPoint, Writing, as_refill_points, site_texts
 from sgv.public.rules import has_live_data, public_connectors, public_evses, publishes
@@ -58,6 +58,9 @@ __all__ = [
     "Rate",
     "RefillPoint",
     "Corridor",
+    "EvsePrices",
+    "LiveColumns",
+    "NOTHING_LIVE",
     "Installation",
     "LiveConnector",
     "LiveStatus",
@@ -73,10 +76,11 @@ __all__ = [
     "database_now",
     "documents",
     "dynamic_changes",
+    "evse_prices",
     "has_live_data",
     "installation",
     "installations",
-    "live_index",
+    "live_columns",
     "live_installations",
     "map_places",
     "map_sites",

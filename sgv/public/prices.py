@@ -17,7 +17,7 @@ from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.ocpi.schemas.bounds import within
 from sgv.ocpi.schemas.currencies import ISO_4217
-from sgv.public.tariffs import Price, current_price, is_valid, to_decimal
+from sgv.public.tariffs import Price, current_price, is_valid, restricts_power, to_decimal
 from sgv.public.taxes import in_public_terms
 
 
@@ -97,6 +97,7 @@ class Pricer:
         self.known = tariffs_of(set(party_fks))
         self.at = at
         self.memo: dict[tuple, Price | None] = {}
+        self.figures: dict[tuple, Price | None] = {}  # by chosen tariff, zone (and power)
 
     def price(
         self,
@@ -118,9 +119,17 @@ class Pricer:
         self, tariff: dict | None, time_zone: str, power_kw: Decimal | None
     ) -> Price | None:
         """Return a chosen tariff's figures now; None when it cannot be shown (publishable)."""
-        if tariff is None or not publishable(tariff):
+        if tariff is None:
             return None
-        return current_price(tariff, at=self.at, time_zone=time_zone, max_power_kw=power_kw)
+        # Connectors of every power share one tariff's figures unless it restricts power.
+        key = (id(tariff), time_zone, power_kw if restricts_power(tariff) else None)
+        if key not in self.figures:  # self.known keeps the tariff, hence its id, alive
+            self.figures[key] = (
+                current_price(tariff, at=self.at, time_zone=time_zone, max_power_kw=power_kw)
+                if publishable(tariff)
+                else None
+            )
+        return self.figures[key]
 
 
 def _number(value: Decimal | None) -> float | None:

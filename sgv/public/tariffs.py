@@ -183,6 +183,17 @@ def restrictions_match(
         return False
 
 
+def restricts_power(tariff: dict) -> bool:
+    """Tell whether any element's restrictions name a power (its figures depend on it)."""
+    for element in _elements(tariff):
+        restrictions = element.get("restrictions")
+        if isinstance(restrictions, dict) and (
+            restrictions.get("min_power") is not None or restrictions.get("max_power") is not None
+        ):
+            return True
+    return False
+
+
 def _elements(tariff: dict) -> list[dict]:
     """Return the tariff's well-formed elements."""
     elements = tariff.get("elements")
