@@ -2,7 +2,8 @@
 builder it replaced said: the same bytes, in edge cases and with hostile stored values."""
 
 import json
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -157,3 +158,28 @@ def test_kept_prices_follow_every_push_that_can_change_one(world, app, client, m
     sql_render_world.put(client, token, "/api/2.2.1/tariffs/ES/ABC/T1", cheaper)
     assert served_right() and price_from(client, "INST2") == 0.05  # a tariff push: at once
     assert len(built) == 2
+
+
+def test_kept_prices_end_when_a_tariff_begins(world, app, client):
+    """A tariff that begins later wins at that moment: the kept prices last until then."""
+    token, at = world, "/api/2.2.1/locations/ES/ABC/INST2"
+    begins = datetime.now(UTC) + timedelta(seconds=3)  # the clock the map prices by
+    soon = {**sql_render_world.TARIFF, "party_id": "ABC", "id": "T3"}
+    soon["start_date_time"] = begins.isoformat().replace("+00:00", "Z")
+    soon["elements"] = [{"price_components": [{"type": "ENERGY", "price": 0.2, "step_size": 1}]}]
+    sql_render_world.put(client, token, "/api/2.2.1/tariffs/ES/ABC/T3", soon)
+    for evse in ("U1", "U2"):
+        response = client.patch(
+            f"{at}/{evse}/1",
+            json={"tariff_ids": ["T3", "T2"], "last_updated": "2026-01-01T09:00:00Z"},
+            headers=headers(token),
+        )
+        assert response.status_code == 200, response.json
+    app.config["LIVE_REFRESH"] = 0
+    cache.clear()
+    assert price_from(client, "INST2") == 1  # T3 is not valid yet
+    assert public.evse_prices().valid_until <= begins
+    while datetime.now(UTC) < begins:
+        time.sleep(0.1)
+    push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z", evse="U1", location_id="INST2")
+    assert price_from(client, "INST2") == 0.2  # the kept prices ended with T3's start

@@ -27,6 +27,7 @@ from typing import NamedTuple
 from sqlalchemy import text
 
 from sgv.extensions import db
+from sgv.public.changes import next_change
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare
@@ -107,14 +108,9 @@ def evse_prices(at: datetime | None = None) -> EvsePrices:
     kinds = db.session.execute(text(KINDS)).all()
     pricer = Pricer({party_fk for party_fk, *_ in kinds}, moment)
     lowest: dict[str, Decimal] = {}  # by EVSE id, as text
-    until: datetime | None = None
     for party_fk, tariff_ids, time_zone, power_kw, evses in kinds:
         price = pricer.price(party_fk, tariff_ids, time_zone, power_kw)
-        if price is None:
-            continue
-        if price.valid_until is not None and (until is None or price.valid_until < until):
-            until = price.valid_until
-        energy = price.energy_excl_vat
+        energy = None if price is None else price.energy_excl_vat
         if energy is None:
             continue
         for evse in evses.split(","):
@@ -123,7 +119,7 @@ def evse_prices(at: datetime | None = None) -> EvsePrices:
     return EvsePrices(
         "{" + ",".join(lowest) + "}",
         "{" + ",".join(map(str, lowest.values())) + "}",
-        until,
+        next_change(moment),  # a tariff's time, day or date restriction or validity flips
     )
 
 
