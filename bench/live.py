@@ -13,8 +13,8 @@ median of `--runs`, in two cases:
 - from an empty cache (`empty`): the cache cleared, sites.json fetched again (the order
   live.json refers to, cached whenever a page asks for live data), then live.json.
 
-It prints the document's size and a digest of its bytes, so two trees run by
-bench/compare.sh can be checked to serve the same document.
+It prints the document's size and a digest of its bytes before the first push, so two
+trees run by bench/compare.sh can be checked to serve the same document.
 
     PYTHONPATH=. .venv/bin/python bench/live.py [--count 45000] [--hide 8] [--runs 7]
     bench/compare.sh 73d5edc 2 bench/live.py     # against the baseline, alternating
@@ -64,8 +64,9 @@ def measure(url: str, hide: int, runs: int) -> dict:
         for n in range(runs):
             cache.clear()
             timed(client, "/map/sites.json")
-            elapsed, body = timed(client, "/map/live.json")
+            elapsed, built = timed(client, "/map/live.json")
             empty.append(elapsed)
+            body = body or built  # before any push: the same bytes in every tree
             db.session.execute(  # a status push, as sgv/ocpi/status.py applies it
                 text(
                     "UPDATE evses SET status = :status, last_updated = now()"
