@@ -105,7 +105,11 @@ def evse_prices(at: datetime | None = None) -> EvsePrices:
     """Return every EVSE's lowest €/kWh ex VAT at `at` (default: now)."""
     moment = at or datetime.now(UTC)
     prepare()  # the statement's hashes in memory, no JIT (sgv/public/streaming.py)
+    # Grouped by hashing: PostgreSQL expects every connector to be a kind of its own
+    # (54,000 groups, not 1,250) and would sort them all (~30 % slower).
+    db.session.execute(text("SET LOCAL enable_sort = off"))
     kinds = db.session.execute(text(KINDS)).all()
+    db.session.execute(text("SET LOCAL enable_sort TO DEFAULT"))
     pricer = Pricer({party_fk for party_fk, *_ in kinds}, moment)
     lowest: dict[str, Decimal] = {}  # by EVSE id, as text
     for party_fk, tariff_ids, time_zone, power_kw, evses in kinds:
