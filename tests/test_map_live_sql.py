@@ -183,3 +183,36 @@ def test_kept_prices_end_when_a_tariff_begins(world, app, client):
         time.sleep(0.1)
     push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z", evse="U1", location_id="INST2")
     assert price_from(client, "INST2") == 0.2  # the kept prices ended with T3's start
+
+
+def test_a_power_restricted_tariff_prices_each_evse_by_its_power(world, app, client):
+    """INST2: U1 150 kW, U2 22 kW, both on T2. Below 50 kW energy costs 0.30, else 0.60.
+    A REMOVED status (an EVSE's own field: no price moves) takes U2's price away, and
+    its return brings it back, with the kept prices."""
+    token = world
+    tiered = {**sql_render_world.TARIFF, "party_id": "ABC", "id": "T2"}
+    tiered["last_updated"] = "2026-06-01T00:00:00Z"
+    tiered["elements"] = [
+        {
+            "price_components": [{"type": "ENERGY", "price": 0.3, "step_size": 1}],
+            "restrictions": {"max_power": 50},
+        },
+        {"price_components": [{"type": "ENERGY", "price": 0.6, "step_size": 1}]},
+    ]
+    sql_render_world.put(client, token, "/api/2.2.1/tariffs/ES/ABC/T2", tiered)
+    app.config["LIVE_REFRESH"] = 0
+    cache.clear()
+
+    def shows(price: float) -> bool:
+        served = client.get("/map/live.json").get_data()
+        return served == expected_document(public.database_now()) and (
+            price_from(client, "INST2") == price
+        )
+
+    assert shows(0.3)  # U2, 22 kW
+    push_status(client, token, "REMOVED", "2026-01-01T10:00:00Z", evse="U2", location_id="INST2")
+    assert shows(0.6)  # U1 alone, 150 kW
+    cache.clear()  # prices computed while U2 is REMOVED must still know its price
+    assert shows(0.6)
+    push_status(client, token, "AVAILABLE", "2026-01-01T11:00:00Z", evse="U2", location_id="INST2")
+    assert shows(0.3)
