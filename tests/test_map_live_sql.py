@@ -10,6 +10,7 @@ import pytest
 from sgv import public
 from sgv.extensions import cache, db
 from sgv.maps import data as map_data
+from sgv.maps import documents
 from tests import sql_render_world
 from tests.ocpi_helpers import headers
 from tests.public_helpers import push_status
@@ -216,3 +217,23 @@ def test_a_power_restricted_tariff_prices_each_evse_by_its_power(world, app, cli
     assert shows(0.6)
     push_status(client, token, "AVAILABLE", "2026-01-01T11:00:00Z", evse="U2", location_id="INST2")
     assert shows(0.3)
+
+
+def test_kept_prices_end_when_the_clock_reaches_a_tariffs_hours(world, app, client, monkeypatch):
+    """INST1 (Gran Canaria, tariff T1): 0.123456789012 €/kWh by day, 0.25 from 22:00."""
+    token = world
+
+    class Clock(datetime):
+        at = datetime(2030, 1, 1, 21, 59, 30, tzinfo=UTC)  # Canary time is UTC in winter
+
+        @classmethod
+        def now(cls, tz=None):
+            return cls.at
+
+    monkeypatch.setattr(documents, "datetime", Clock)
+    app.config["LIVE_REFRESH"] = 0
+    cache.clear()
+    assert price_from(client, "INST1") == 0.123456789012
+    Clock.at = datetime(2030, 1, 1, 22, 0, 30, tzinfo=UTC)
+    push_status(client, token, "CHARGING", "2026-01-01T10:00:00Z", evse="U1", location_id="INST2")
+    assert price_from(client, "INST1") == 0.25  # the kept prices ended at 22:00

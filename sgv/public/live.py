@@ -27,7 +27,6 @@ from typing import NamedTuple
 from sqlalchemy import text
 
 from sgv.extensions import db
-from sgv.public.changes import next_change
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare
@@ -123,7 +122,7 @@ def evse_prices(at: datetime | None = None) -> EvsePrices:
     return EvsePrices(
         "{" + ",".join(lowest) + "}",
         "{" + ",".join(map(str, lowest.values())) + "}",
-        next_change(moment),  # a tariff's time, day or date restriction or validity flips
+        pricer.until,  # a tariff's time, day or date restriction or validity flips
     )
 
 

@@ -17,7 +17,14 @@ from sgv.core.times import utc_text
 from sgv.extensions import db
 from sgv.ocpi.schemas.bounds import within
 from sgv.ocpi.schemas.currencies import ISO_4217
-from sgv.public.tariffs import Price, current_price, is_valid, restricts_power, to_decimal
+from sgv.public.tariffs import (
+    Price,
+    begins_after,
+    current_price,
+    is_valid,
+    restricts_power,
+    to_decimal,
+)
 from sgv.public.taxes import in_public_terms
 
 
@@ -98,6 +105,7 @@ class Pricer:
         self.at = at
         self.memo: dict[tuple, Price | None] = {}
         self.figures: dict[tuple, Price | None] = {}  # by chosen tariff, zone (and power)
+        self.until: datetime | None = None  # the first moment a price given may change
 
     def price(
         self,
@@ -112,7 +120,12 @@ class Pricer:
             known = self.known.get(party_fk, {})
             found = [known[t.lower()] for t in key[1] if t.lower() in known]
             chosen = choose_tariff(found, at=self.at)
-            self.memo[key] = self._figures(chosen, time_zone, power_kw)
+            self.memo[key] = price = self._figures(chosen, time_zone, power_kw)
+            # a tariff that begins later may be chosen then; the chosen one's figures flip
+            changes = [begins_after(t, self.at) for t in found]
+            for moment in [*changes, price.valid_until if price else None]:
+                if moment is not None and (self.until is None or moment < self.until):
+                    self.until = moment
         return self.memo[key]
 
     def _figures(

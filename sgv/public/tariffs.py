@@ -100,6 +100,12 @@ def is_valid(tariff: dict, at: datetime) -> bool:
     return end is None or ((ends := _instant(end)) is not None and at < ends)
 
 
+def begins_after(tariff: dict, at: datetime) -> datetime | None:
+    """Return when `tariff` becomes valid, if that is after `at` (it may be chosen then)."""
+    begins = _instant(tariff.get("start_date_time"))
+    return begins if begins is not None and begins > _aware(at) else None
+
+
 def _number(value: object) -> Decimal | None:
     """Parse an optional numeric restriction; raise ValueError when present but not a number."""
     if value is None:
