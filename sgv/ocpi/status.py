@@ -41,7 +41,7 @@ FROM caller LEFT JOIN pusher ON pusher.id = caller.id LEFT JOIN found ON true
 )
 # …in psycopg's own form (%(name)s), compiled once: it runs on the driver's cursor, since
 # SQLAlchemy's result machinery cost a PATCH more than the statement's own client side.
-# SQLAlchemy still lends the connection (pool, pre-ping, autocommit, the tests' savepoint).
+# SQLAlchemy's pool still lends the connection (pre-ping, reset, the tests' savepoint).
 STATUS_PATCH_SQL = str(STATUS_PATCH.compile(dialect=PGDialect_psycopg()))
 
 
@@ -56,19 +56,17 @@ def apply_status(
     """
     digests = {digest(token): token for token in tokens}
     values = evse_patch_values(location_id, evse_uid, raw, data)
-    with autocommitted() as conn:
-        driver = conn.connection.driver_connection
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            found = cursor.execute(
-                STATUS_PATCH_SQL,
-                {
-                    **values,
-                    "digests": list(digests),
-                    "now": datetime.now(UTC),
-                    "country_code": cc.upper(),
-                    "party_id": pid.upper(),
-                },
-            ).fetchone()
+    with autocommitted() as driver, driver.cursor(row_factory=namedtuple_row) as cursor:
+        found = cursor.execute(
+            STATUS_PATCH_SQL,
+            {
+                **values,
+                "digests": list(digests),
+                "now": datetime.now(UTC),
+                "country_code": cc.upper(),
+                "party_id": pid.upper(),
+            },
+        ).fetchone()
         if found is None or not found.accepted:
             return None
         token = next(
