@@ -29,11 +29,12 @@ RETRY_AFTER = 5  # seconds: a PostgreSQL restart or failover takes a few
 
 def audience() -> str:
     """Say who is asking, from the path: 'ocpi', 'opendata' (JSON, the map's too) or 'html'."""
-    if request.path == "/api" or request.path.startswith("/api/"):
+    path = request.path
+    if path.startswith("/api/") or path == "/api":
         return "ocpi"
-    if request.path.startswith("/opendata/") and request.path != "/opendata/":
+    if path.startswith("/opendata/") and path != "/opendata/":
         return "opendata"
-    if request.path.startswith("/map/"):  # the map's JSON documents
+    if path.startswith("/map/"):  # the map's JSON documents
         return "opendata"
     return "html"
 
@@ -160,8 +161,9 @@ def database_unavailable(error: Exception) -> Response | tuple:
 def echo_message_ids(response: Response) -> Response:
     """Echo or create X-Request-ID and X-Correlation-ID on every OCPI answer (OCPI 2.2 §4.1)."""
     if audience() == "ocpi":
+        sent, answered = request.headers, response.headers  # every OCPI answer: looked up once
         for header in ("X-Request-ID", "X-Correlation-ID"):
-            response.headers[header] = request.headers.get(header) or str(uuid.uuid4())
+            answered[header] = sent.get(header) or str(uuid.uuid4())
     return response
 
 

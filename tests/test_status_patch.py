@@ -6,6 +6,7 @@ worker — nothing of a refused push is stored, and an applied one still bumps t
 version and lands in the status history.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -168,6 +169,52 @@ def test_a_status_patch_is_one_statement_besides_the_pool_check_and_the_bump(
     [statement] = [query for query in sent if "UPDATE evses" in query]
     assert "FROM parties" in statement  # the token is checked where the push is applied
     assert any("nextval('dynamic_data_version')" in query for query in sent)
+
+
+# A deferred trigger sleeps just before the PATCH's statement commits: for that long the
+# update is invisible to everyone else, so a bump made before the commit would show.
+SLOW_COMMIT = """
+CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql
+AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON evses
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
+"""
+VERSION = "SELECT last_value + is_called::int FROM dynamic_data_version"
+
+
+def test_a_reader_that_sees_the_bumped_version_sees_the_pushed_status(
+    committed_app, committed_database
+):
+    # The bump shares the statement's connection, after the statement has committed: a
+    # public reader that reads the new version, then the data, never caches the old
+    # status under the new number (sgv/core/dataversion.py).
+    client = committed_app.test_client()
+    _, token = make_party("BE", "BEC")
+    assert client.put(URL, json=example("2.2.1", "location_example"), headers=headers(token))
+    db.session.remove()
+    answers = []
+
+    def send_patch() -> None:
+        answers.append(client.patch(EVSE, json=NEWER, headers=headers(token)))
+
+    with psycopg.connect(committed_database, autocommit=True) as reader:
+        reader.execute(SLOW_COMMIT)
+        try:
+            version = reader.execute(VERSION).fetchone()[0]
+            push = threading.Thread(target=send_patch)
+            push.start()
+            seen = []  # (version, then the status read after it)
+            while push.is_alive() or not seen or seen[-1][0] == version:
+                now = reader.execute(VERSION).fetchone()[0]
+                seen.append((now, reader.execute(STORED).fetchone()[0]))
+                assert len(seen) < 10_000, "the push never bumped the version"
+            push.join()
+        finally:
+            reader.execute("DROP TRIGGER slow_commit ON evses; DROP FUNCTION slow_commit()")
+    assert answers[0].status_code == 200, answers[0].json
+    assert {status for number, status in seen if number > version} == {"CHARGING"}
+    assert (version, "AVAILABLE") in seen  # the reader did look while the commit was slow
+    assert seen[-1][0] == version + 1
 
 
 def test_a_renewed_or_revoked_token_is_refused_at_once_by_every_worker(

@@ -36,8 +36,8 @@ PRICED = "priced_data_version"
 NAMES = {STATIC: "static", DYNAMIC: "dynamic", PRICED: "priced"}
 
 # nextval() is never rolled back, so it needs no transaction: a few idle autocommit
-# connections bump in one round trip each, instead of a second session transaction on
-# every push (the hot path of SPEC §9).
+# connections bump in one round trip each, instead of a second session transaction.
+# The status PATCH (SPEC §9's hot path) bumps on its own autocommit connection: bump_on().
 _idle: dict[str, list[psycopg.Connection]] = {}
 _lock = threading.Lock()
 
@@ -53,26 +53,54 @@ def bump(*sequences: str) -> None:
     if not sequences:
         return
     dsn = _dsn(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    calls = ", ".join(f"nextval('{name}')" for name in sequences)
-    recording = bool(current_app.config["REPLICA_URL"])
-    if recording:  # after nextval: the position is past the commit that asked for the bump
-        calls += ", pg_current_wal_insert_lsn()::text"
+    query = _bump_sql(sequences, bool(current_app.config["REPLICA_URL"]))
     with _lock:
         pool = _idle.setdefault(dsn, [])
         conn = pool.pop() if pool else None
     try:
         if conn is None or conn.closed:
             conn = psycopg.connect(dsn, autocommit=True)
-        row = conn.execute(f"SELECT {calls}").fetchone()
+        row = conn.execute(query).fetchone()
     except psycopg.OperationalError:  # the server restarted: one fresh connection
         if conn is not None:
             conn.close()
         conn = psycopg.connect(dsn, autocommit=True)
-        row = conn.execute(f"SELECT {calls}").fetchone()
+        row = conn.execute(query).fetchone()
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
+    _bumped(sequences, row)
+
+
+def bump_on(conn: psycopg.Connection, *sequences: str) -> None:
+    """Advance the named data versions on `conn`, whose change has committed by itself.
+
+    For the one-statement status PATCH (sgv/ocpi/status.py): its autocommit statement
+    has committed, visible to every reader, before its result came back, so the next
+    statement on the same connection bumps after the commit, as bump() does, without
+    a connection of its own (half the database connections of a worker, and no lock).
+    """
+    try:
+        row = conn.execute(_bump_sql(sequences, bool(current_app.config["REPLICA_URL"])))
+        row = row.fetchone()
+    except psycopg.OperationalError:  # the server went away since: bump() reconnects
+        bump(*sequences)
+        return
+    _bumped(sequences, row)
+
+
+@functools.cache
+def _bump_sql(sequences: tuple[str, ...], recording: bool) -> str:
+    """Return the one query that advances `sequences` (and reads the WAL position)."""
+    calls = ", ".join(f"nextval('{name}')" for name in sequences)
+    if recording:  # after nextval: the position is past the commit that asked
+        calls += ", pg_current_wal_insert_lsn()::text"
+    return f"SELECT {calls}"
+
+
+def _bumped(sequences: tuple[str, ...], row: tuple | None) -> None:
+    """Count the bump; with a replica, record the WAL position of the versions it made."""
     metrics.bumped(*sequences)
-    if recording and row is not None:
+    if current_app.config["REPLICA_URL"] and row is not None:
         # current() reads last_value + 1 once called: the version this bump made.
         _record({name: value + 1 for name, value in zip(sequences, row, strict=False)}, row[-1])
 

@@ -25,12 +25,14 @@ def _start() -> None:
 
 
 def _count(response: Response) -> Response:
-    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    started = g.get("metrics_start")
+    asked, here = request._get_current_object(), g._get_current_object()  # looked up once
+    rule = asked.url_rule.rule if asked.url_rule is not None else "unmatched"
+    started = here.get("metrics_start")
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    metrics.request_done(rule, request.method, response.status_code, elapsed)
-    party = g.get("party")  # set by OCPI authentication: an admitted CPO
-    if party is not None and request.method in metrics.WRITES and rule.startswith("/api/"):
+    method = asked.method
+    metrics.request_done(rule, method, response.status_code, elapsed)
+    party = here.get("party")  # set by OCPI authentication: an admitted CPO
+    if party is not None and method in metrics.WRITES and rule.startswith("/api/"):
         module = rule.split("/")[3] if rule.count("/") >= 3 else "other"
         metrics.push_done(party.country_code, party.party_id, module, response.status_code)
     return response

@@ -102,5 +102,6 @@ def authenticate(*, allow_token_a: bool) -> Row:
 
 def remember(party: Row, token: str, kind: str) -> Row:
     """Keep the authenticated caller on `g` for the views, answers, logs and metrics."""
-    g.party, g.party_key, g.token, g.token_kind = party, party.id, token, kind
+    here = g._get_current_object()  # one look-up through the proxy, not four (every push)
+    here.party, here.party_key, here.token, here.token_kind = party, party.id, token, kind
     return party

@@ -1,5 +1,6 @@
 """The OCPI blueprint under /api, and the path normaliser every CPO client needs (SPEC §3)."""
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -30,11 +31,15 @@ def add_version(endpoint: str, values: dict) -> None:
 
 def routed_module() -> bool:
     """Say whether this request reached a functional module of OCPI 2.2 or later."""
-    version = g.get("ocpi_version")
     rule = request.url_rule
-    if not version or version.startswith(("2.0", "2.1")) or rule is None:
+    return rule is not None and _routed(g.get("ocpi_version"), rule.rule)
+
+
+@functools.lru_cache(maxsize=256)  # versions × URL rules: few, known in advance
+def _routed(version: str | None, rule: str) -> bool:
+    if not version or version.startswith(("2.0", "2.1")):
         return False
-    return any(f"/{module}/" in rule.rule + "/" for module in ROUTED_MODULES)
+    return any(f"/{module}/" in rule + "/" for module in ROUTED_MODULES)
 
 
 @bp.after_request
@@ -47,19 +52,19 @@ def add_routing_headers(response: Response) -> Response:
     """
     if not routed_module():
         return response
-    config = current_app.config
-    response.headers["OCPI-from-country-code"] = config["COUNTRY_CODE"]
-    response.headers["OCPI-from-party-id"] = config["PARTY_ID"]
-    country = request.headers.get("OCPI-from-country-code", "").strip()
-    party_id = request.headers.get("OCPI-from-party-id", "").strip()
+    config, asked, answered = current_app.config, request.headers, response.headers
+    answered["OCPI-from-country-code"] = config["COUNTRY_CODE"]
+    answered["OCPI-from-party-id"] = config["PARTY_ID"]
+    country = asked.get("OCPI-from-country-code", "").strip()
+    party_id = asked.get("OCPI-from-party-id", "").strip()
     party = g.get("party")
     sent = COUNTRY.fullmatch(country) and PARTY.fullmatch(party_id)
     if not sent and party is not None:
         country, party_id = party.country_code, party.party_id
     elif not sent:
         return response
-    response.headers["OCPI-to-country-code"] = country
-    response.headers["OCPI-to-party-id"] = party_id
+    answered["OCPI-to-country-code"] = country
+    answered["OCPI-to-party-id"] = party_id
     return response
 
 

@@ -23,9 +23,10 @@ def too_large(limit: int) -> Refused:
 
 def read_body() -> bytes:
     """Return the request body; 413/2001 as soon as it is known to pass SGV_MAX_BODY."""
-    if RAW not in request.environ:
-        request.environ[RAW] = _read(current_app.config["MAX_BODY"])
-    return request.environ[RAW]
+    environ = request.environ
+    if RAW not in environ:
+        environ[RAW] = _read(current_app.config["MAX_BODY"])
+    return environ[RAW]
 
 
 def _read(limit: int) -> bytes:

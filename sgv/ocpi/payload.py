@@ -53,14 +53,16 @@ def json_body() -> Any:
     Parsed once per request: peek_json() may have read it before the caller was
     authenticated; a refusal is kept too, and raised when the caller asks again.
     """
-    if BODY not in request.environ:
+    environ = request.environ  # one look-up through the request proxy
+    if BODY not in environ:
         try:
-            request.environ[BODY] = _parse(read_body())
+            environ[BODY] = _parse(read_body())
         except Refused as refusal:
-            request.environ[BODY] = refusal
-    if isinstance(request.environ[BODY], Refused):
-        raise request.environ[BODY]
-    return request.environ[BODY]
+            environ[BODY] = refusal
+    body = environ[BODY]
+    if isinstance(body, Refused):
+        raise body
+    return body
 
 
 def peek_json() -> Any:

@@ -3,8 +3,8 @@
 Most pushes are an EVSE's status, `{"status", "last_updated"}`, tens of thousands a
 minute. Here the caller's token is checked, the EVSE found and updated in one statement
 (auth.CALLER_CTES, then ingest/fast.py's EVSE_PATCH_CTES) on a connection without a
-transaction around it, then the dynamic data version is bumped: one round trip and no ORM
-session, instead of a token query, the update and the session's commit.
+transaction around it, then the dynamic data version is bumped on the same connection,
+once the statement has committed: no ORM session, no token query, no BEGIN or COMMIT.
 
 The token is checked in the statement that applies the push, so a revoked or renewed
 token is refused at once by every worker and host: nothing is cached. Only what
@@ -41,7 +41,7 @@ FROM caller LEFT JOIN pusher ON pusher.id = caller.id LEFT JOIN found ON true
 )
 # …in psycopg's own form (%(name)s), compiled once: it runs on the driver's cursor, since
 # SQLAlchemy's result machinery cost a PATCH more than the statement's own client side.
-# SQLAlchemy still lends the connection (pool, pre-ping, autocommit, the tests' savepoint).
+# SQLAlchemy's pool still lends the connection (pre-ping, reset, the tests' savepoint).
 STATUS_PATCH_SQL = str(STATUS_PATCH.compile(dialect=PGDialect_psycopg()))
 
 
@@ -56,7 +56,7 @@ def apply_status(
     """
     digests = {digest(token): token for token in tokens}
     values = evse_patch_values(location_id, evse_uid, raw, data)
-    with autocommitted() as conn, conn.connection.cursor(row_factory=namedtuple_row) as cursor:
+    with autocommitted() as driver, driver.cursor(row_factory=namedtuple_row) as cursor:
         found = cursor.execute(
             STATUS_PATCH_SQL,
             {
@@ -67,16 +67,17 @@ def apply_status(
                 "party_id": pid.upper(),
             },
         ).fetchone()
-    if found is None or not found.accepted:
-        return None
-    token = next(
-        token
-        for hashed, token in digests.items()
-        if hashed in (found.token_c_digest, found.token_c_pending_digest)
-    )
-    remember(found, token, "C")
-    outcome = evse_patch_outcome(found, location_id, evse_uid)
-    if outcome is Outcome.UPDATED:
-        # Committed by itself: bump now (the one door's rule, sgv/core/dataversion.py).
-        dataversion.bump(dataversion.DYNAMIC)
+        if found is None or not found.accepted:
+            return None
+        token = next(
+            token
+            for hashed, token in digests.items()
+            if hashed in (found.token_c_digest, found.token_c_pending_digest)
+        )
+        remember(found, token, "C")
+        outcome = evse_patch_outcome(found, location_id, evse_uid)
+        if outcome is Outcome.UPDATED:
+            # Committed by itself, visible to every reader: bump now, on the same
+            # connection (the one door's rule, sgv/core/dataversion.py).
+            dataversion.bump_on(driver, dataversion.DYNAMIC)
     return outcome
