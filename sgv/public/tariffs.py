@@ -191,13 +191,9 @@ def restrictions_match(
 
 def restricts_power(tariff: dict) -> bool:
     """Tell whether any element's restrictions name a power (its figures depend on it)."""
-    for element in _elements(tariff):
-        restrictions = element.get("restrictions")
-        if isinstance(restrictions, dict) and (
-            restrictions.get("min_power") is not None or restrictions.get("max_power") is not None
-        ):
-            return True
-    return False
+    limits = [element.get("restrictions") for element in _elements(tariff)]
+    named = ("min_power", "max_power")
+    return any(isinstance(r, dict) and any(r.get(k) is not None for k in named) for r in limits)
 
 
 def _elements(tariff: dict) -> list[dict]:
