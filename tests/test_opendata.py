@@ -5,12 +5,14 @@ import gzip
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
+from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -22,6 +24,7 @@ from sgv.opendata.csv import NAMES
 from sgv.opendata.formats import installation_object
 from sgv.public import documents as public_documents
 from sgv.registry import import_register
+from tests.conftest import seeded_database
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import (
     TARIFF,
@@ -120,11 +123,33 @@ def go_live(client) -> str:
     return token
 
 
-@pytest.fixture
-def demo(app, client) -> str:
+def load_demo() -> str:
+    """Import the demo register and put IBD live on SITE; return IBD's token."""
     import_register(DEMO)
     db.session.commit()
-    return go_live(client)
+    return go_live(current_app.test_client())
+
+
+@pytest.fixture(scope="module")
+def demo_world() -> Iterator[tuple[str, str]]:
+    """The demo world committed once for this module: (database URL, IBD's token)."""
+    with seeded_database("opendata", load_demo) as world:
+        yield world
+
+
+@pytest.fixture
+def rolled_back_database(request, rolled_back_database: str) -> str:
+    """A test that asks for `demo` rolls back on the module's demo world, the others on the
+    run's empty database: each starts from its world as if it had built it itself."""
+    if "demo" in request.fixturenames:
+        return request.getfixturevalue("demo_world")[0]
+    return rolled_back_database
+
+
+@pytest.fixture
+def demo(demo_world, app) -> str:
+    """The demo register with IBD live at SITE; IBD's token."""
+    return demo_world[1]
 
 
 def get(client, name: str, **args):
