@@ -131,9 +131,11 @@ def load_demo() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_world() -> Iterator[tuple[str, str]]:
-    """The demo world committed once for this module: (database URL, IBD's token)."""
-    with seeded_database("opendata", load_demo) as world:
+def demo_world(request) -> Iterator[tuple[str, str]]:
+    """The demo world committed once for the module, in a database of its own: (URL, token).
+
+    test_datex2, test_operators and test_route import these three fixtures too."""
+    with seeded_database(request.module.__name__.rsplit(".", 1)[-1], load_demo) as world:
         yield world
 
 
