@@ -113,12 +113,7 @@ def throwaway_database(label: str, migrated: bool = True) -> Iterator[str]:
 
 @contextmanager
 def seeded_database(label: str, seed: Callable[[], object]) -> Iterator[tuple[str, object]]:
-    """A migrated database of its own with `seed()`'s world committed; yield (URL, result).
-
-    For a module whose every test starts from the same world: built once through the real
-    paths, then each test's `app` rolls back on top of it (override rolled_back_database
-    with a module-scoped fixture), so no test sees another's writes, nor another module's.
-    """
+    """A migrated database of its own with `seed()`'s world committed; yield (URL, result)."""
     with throwaway_database(label) as url:
         app = create_app(app_settings(url))
         with app.app_context():
@@ -127,6 +122,35 @@ def seeded_database(label: str, seed: Callable[[], object]) -> Iterator[tuple[st
             db.session.remove()
             db.engine.dispose()
         yield url, result
+
+
+def module_world(name: str, seed: Callable[[], object]) -> tuple:
+    """Fixtures for a module whose tests asking for fixture `name` start from one world.
+
+    `seed()` builds the world through the real paths, in an app context, once for the
+    module and in a database of its own; each test asking for `name` gets `app` rolled back
+    on top of it (and `seed()`'s result), the module's other tests the run's empty database.
+    So no test sees another's writes, nor another module's. Assign the three at module level:
+
+        demo_world, rolled_back_database, demo = module_world("demo", load_demo)
+    """
+
+    @pytest.fixture(scope="module", name=f"{name}_world")
+    def world_database(request) -> Iterator[tuple[str, object]]:
+        with seeded_database(request.module.__name__.rsplit(".", 1)[-1], seed) as world:
+            yield world
+
+    @pytest.fixture(name="rolled_back_database")
+    def on_the_world(request, rolled_back_database: str) -> str:
+        if name in request.fixturenames:
+            return request.getfixturevalue(f"{name}_world")[0]
+        return rolled_back_database
+
+    @pytest.fixture(name=name)
+    def world(request, app: Flask) -> object:
+        return request.getfixturevalue(f"{name}_world")[1]
+
+    return world_database, on_the_world, world
 
 
 @pytest.fixture(scope="session")

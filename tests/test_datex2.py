@@ -11,12 +11,12 @@ from sqlalchemy import text
 
 from sgv.datex2.xml import NS
 from sgv.extensions import db
-from tests import test_opendata as od
+from tests.conftest import module_world
 from tests.public_helpers import add_installation, live_cpo, push_status
-from tests.test_opendata import REFS, SITE, run_cli
+from tests.test_opendata import REFS, SITE, load_demo, run_cli
 
-# The demo world, committed once for this module in a database of its own (test_opendata).
-demo_world, rolled_back_database, demo = od.demo_world, od.rolled_back_database, od.demo
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "datex2" / "v3.7"  # see its README
 ENTRY = SCHEMAS / "DATEXII_3_D2Payload.xsd"

@@ -5,7 +5,6 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +23,7 @@ from sgv.opendata.csv import NAMES
 from sgv.opendata.formats import installation_object
 from sgv.public import documents as public_documents
 from sgv.registry import import_register
-from tests.conftest import seeded_database
+from tests.conftest import module_world
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import (
     TARIFF,
@@ -130,28 +129,8 @@ def load_demo() -> str:
     return go_live(current_app.test_client())
 
 
-@pytest.fixture(scope="module")
-def demo_world(request) -> Iterator[tuple[str, str]]:
-    """The demo world committed once for the module, in a database of its own: (URL, token).
-
-    test_datex2, test_operators and test_route import these three fixtures too."""
-    with seeded_database(request.module.__name__.rsplit(".", 1)[-1], load_demo) as world:
-        yield world
-
-
-@pytest.fixture
-def rolled_back_database(request, rolled_back_database: str) -> str:
-    """A test that asks for `demo` rolls back on the module's demo world, the others on the
-    run's empty database: each starts from its world as if it had built it itself."""
-    if "demo" in request.fixturenames:
-        return request.getfixturevalue("demo_world")[0]
-    return rolled_back_database
-
-
-@pytest.fixture
-def demo(demo_world, app) -> str:
-    """The demo register with IBD live at SITE; IBD's token."""
-    return demo_world[1]
+# The demo world, built once for the module; test_datex2, test_operators, test_route too.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 
 def get(client, name: str, **args):

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sgv.extensions import db
 from sgv.models import CheckRun, Party, Rejection
-from tests import test_opendata as od
-from tests.test_opendata import DEMO, REFS, errors, run_cli
+from tests.conftest import module_world
+from tests.test_opendata import DEMO, REFS, errors, load_demo, run_cli
 
-# The demo world, committed once for this module in a database of its own (test_opendata).
-demo_world, rolled_back_database, demo = od.demo_world, od.rolled_back_database, od.demo
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 
 def register_counts(party_id: str) -> tuple[int, int]:

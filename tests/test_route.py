@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgv.opendata import route
-from tests import test_opendata as od
+from tests.conftest import module_world
 from tests.ocpi_helpers import headers
-from tests.test_opendata import SITE, conforms, run_cli
+from tests.test_opendata import SITE, conforms, load_demo, run_cli
 
-# The demo world, committed once for this module in a database of its own (test_opendata).
-demo_world, rolled_back_database, demo = od.demo_world, od.rolled_back_database, od.demo
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 MADRID, VALDEMORO, VALENCIA = (40.4168, -3.7038), (40.19398, -3.69273), (39.4699, -0.3763)
 LINE = polyline.encode([MADRID, VALENCIA], 5)
