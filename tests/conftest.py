@@ -26,12 +26,14 @@ from sgv import create_app
 from sgv.config import cache_config
 from sgv.core import dataversion
 from sgv.extensions import db
+from tests import routing_cache
 from tests.pg_cluster import Replica, streaming_replica
 from tests.servers import RELAXED_LIMITS, redis_server
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.
 ADMIN_URL = os.environ.get("SGV_TEST_DATABASE_URL", "postgresql://sgv@127.0.0.1:54320/postgres")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+routing_cache.install()  # every test builds an app: its URL rules compile once a run
 
 
 def database_url(name: str) -> str:
