@@ -101,11 +101,41 @@ def pytest_sessionfinish(session) -> None:
         admin_execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE.pop()}" WITH (FORCE)')
 
 
+_DEMO: list[tuple[str, object]] = []  # the run's demo-loaded template and its load's result
+
+
+def demo_template() -> tuple[str, object]:
+    """Return (template, result): a database where `sgv demo load --json` ran, made once a
+    run, and the CliRunner result of that load (tests/test_demo.py checks it, and the state
+    it left; tests/test_opendata_contract.py serves a copy)."""
+    if not _DEMO:
+        name = f"sgv_test_{RUN_ID}_demo_template"
+        _create_database(name, migrated_template())
+        _TEMPLATE.append(name)  # dropped with the other templates
+        app = create_app(app_settings(database_url(name)))
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["sgv", "demo", "load", "--json"])
+            db.session.remove()
+            db.engine.dispose()
+        dataversion.close()
+        # The load's own in-thread SGV has its own pool: nothing may stay connected to a
+        # template when it is copied.
+        admin_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        _DEMO.append((name, result))
+    return _DEMO[0]
+
+
 @contextmanager
-def throwaway_database(label: str, migrated: bool = True) -> Iterator[str]:
-    """Create a database for this run, migrated to the current schema; drop it afterwards."""
+def throwaway_database(
+    label: str, migrated: bool = True, template: str | None = None
+) -> Iterator[str]:
+    """Create a database for this run, migrated to the current schema (or a copy of
+    `template`, or, not migrated, empty); drop it afterwards."""
     name = f"sgv_test_{RUN_ID}_{label}"
-    _create_database(name, migrated_template() if migrated else None)
+    _create_database(name, template or (migrated_template() if migrated else None))
     try:
         yield database_url(name)
     finally:
