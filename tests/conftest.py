@@ -306,9 +306,10 @@ def caught_up_replica(replica: Replica) -> Iterator[Replica]:
     replica.apply_delay(0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
-    """Headless Chromium for a browser test module (tests/browser.py)."""
+    """Headless Chromium (tests/browser.py), launched once a run: each test or module opens
+    contexts of its own, which share nothing (cookies, storage, cache)."""
     from tests.browser import chromium  # tests.browser imports this module
 
     with chromium() as launched:
