@@ -1,7 +1,8 @@
 """Test fixtures: real PostGIS databases, thrown away at the end of the run (STYLE §8).
 
 Every database is a copy of the run's template, migrated once (`migrated_template`);
-a module whose tests all start from one world builds it once (`seeded_database`).
+a module whose tests all start from one world builds it once (`module_world`), and
+`sgv demo load` runs once a run (`demo_template`).
 
 `app` rolls every test back; `committed_app` commits for real (for gunicorn, Chromium,
 racing connections, rejections recorded in their own transaction) and truncates after.
