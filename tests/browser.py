@@ -26,7 +26,7 @@ PHONE = {"width": 375, "height": 667}
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """Launch headless Chromium for a test module."""
+    """Launch headless Chromium (conftest `browser`: once a run)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

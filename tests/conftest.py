@@ -1,5 +1,9 @@
 """Test fixtures: real PostGIS databases, thrown away at the end of the run (STYLE §8).
 
+Every database is a copy of the run's template, migrated once (`migrated_template`);
+a module whose tests all start from one world builds it once (`module_world`), and
+`sgv demo load` runs once a run (`demo_template`).
+
 `app` rolls every test back; `committed_app` commits for real (for gunicorn, Chromium,
 racing connections, rejections recorded in their own transaction) and truncates after.
 `redis_url` is a real redis-server of the run's own, emptied for each test; `replica` a
@@ -9,7 +13,7 @@ when a test asks for it.
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -23,12 +27,14 @@ from sgv import create_app
 from sgv.config import cache_config
 from sgv.core import dataversion
 from sgv.extensions import db
+from tests import routing_cache
 from tests.pg_cluster import Replica, streaming_replica
 from tests.servers import RELAXED_LIMITS, redis_server
 
 # scripts/test exports the admin URL of the project's cluster; tests create databases there.
 ADMIN_URL = os.environ.get("SGV_TEST_DATABASE_URL", "postgresql://sgv@127.0.0.1:54320/postgres")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+routing_cache.install()  # every test builds an app: its URL rules compile once a run
 
 
 def database_url(name: str) -> str:
@@ -62,24 +68,122 @@ def app_settings(url: str, **overrides) -> dict:
     }
 
 
-@contextmanager
-def throwaway_database(label: str, migrated: bool = True) -> Iterator[str]:
-    """Create a database for this run, migrated to the current schema; drop it afterwards."""
-    name = f"sgv_test_{RUN_ID}_{label}"
-    admin_execute(f'CREATE DATABASE "{name}"')
-    # Test data needs no durability; this keeps thousands of commits fast.
+def _create_database(name: str, template: str | None = None) -> None:
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin_execute(f'CREATE DATABASE "{name}"{copy}')
+    # Test data needs no durability; this keeps thousands of commits fast. (A copy does not
+    # take its template's settings, so each database is told.)
     admin_execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    url = database_url(name)
+
+
+_TEMPLATE: list[str] = []  # the run's migrated template, once made
+
+
+def migrated_template() -> str:
+    """Return the run's template: a database migrated to the current schema, made once.
+
+    CREATE DATABASE … TEMPLATE copies it, PostGIS, sequences and all, in a fraction of the
+    time the migrations take; nothing connects to it after it is made (a copy needs that).
+    """
+    if not _TEMPLATE:
+        name = f"sgv_test_{RUN_ID}_template"
+        _create_database(name)
+        _TEMPLATE.append(name)  # dropped at the end of the run (pytest_sessionfinish)
+        app = create_app(app_settings(database_url(name)))
+        with app.app_context():
+            upgrade(directory=os.path.join(app.root_path, "..", "migrations"))
+            db.engine.dispose()
+        dataversion.close()
+    return _TEMPLATE[0]
+
+
+def pytest_sessionfinish(session) -> None:
+    while _TEMPLATE:
+        admin_execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE.pop()}" WITH (FORCE)')
+
+
+_DEMO: list[tuple[str, object]] = []  # the run's demo-loaded template and its load's result
+
+
+def demo_template() -> tuple[str, object]:
+    """Return (template, result): a database where `sgv demo load --json` ran, made once a
+    run, and the CliRunner result of that load (tests/test_demo.py checks it, and the state
+    it left; tests/test_opendata_contract.py serves a copy)."""
+    if not _DEMO:
+        name = f"sgv_test_{RUN_ID}_demo_template"
+        _create_database(name, migrated_template())
+        _TEMPLATE.append(name)  # dropped with the other templates
+        app = create_app(app_settings(database_url(name)))
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["sgv", "demo", "load", "--json"])
+            db.session.remove()
+            db.engine.dispose()
+        dataversion.close()
+        # The load's own in-thread SGV has its own pool: nothing may stay connected to a
+        # template when it is copied.
+        admin_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        _DEMO.append((name, result))
+    return _DEMO[0]
+
+
+@contextmanager
+def throwaway_database(
+    label: str, migrated: bool = True, template: str | None = None
+) -> Iterator[str]:
+    """Create a database for this run, migrated to the current schema (or a copy of
+    `template`, or, not migrated, empty); drop it afterwards."""
+    name = f"sgv_test_{RUN_ID}_{label}"
+    _create_database(name, template or (migrated_template() if migrated else None))
     try:
-        if migrated:
-            app = create_app(app_settings(url))
-            with app.app_context():
-                upgrade(directory=os.path.join(app.root_path, "..", "migrations"))
-                db.engine.dispose()
-        yield url
+        yield database_url(name)
     finally:
         dataversion.close()
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def seeded_database(label: str, seed: Callable[[], object]) -> Iterator[tuple[str, object]]:
+    """A migrated database of its own with `seed()`'s world committed; yield (URL, result)."""
+    with throwaway_database(label) as url:
+        app = create_app(app_settings(url))
+        with app.app_context():
+            result = seed()
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        yield url, result
+
+
+def module_world(name: str, seed: Callable[[], object]) -> tuple:
+    """Fixtures for a module whose tests asking for fixture `name` start from one world.
+
+    `seed()` builds the world through the real paths, in an app context, once for the
+    module and in a database of its own; each test asking for `name` gets `app` rolled back
+    on top of it (and `seed()`'s result), the module's other tests the run's empty database.
+    So no test sees another's writes, nor another module's. Assign the three at module level:
+
+        demo_world, rolled_back_database, demo = module_world("demo", load_demo)
+    """
+
+    @pytest.fixture(scope="module", name=f"{name}_world")
+    def world_database(request) -> Iterator[tuple[str, object]]:
+        with seeded_database(request.module.__name__.rsplit(".", 1)[-1], seed) as world:
+            yield world
+
+    @pytest.fixture(name="rolled_back_database")
+    def on_the_world(request, rolled_back_database: str) -> str:
+        if name in request.fixturenames:
+            return request.getfixturevalue(f"{name}_world")[0]
+        return rolled_back_database
+
+    @pytest.fixture(name=name)
+    def world(request, app: Flask) -> object:
+        return request.getfixturevalue(f"{name}_world")[1]
+
+    return world_database, on_the_world, world
 
 
 @pytest.fixture(scope="session")
@@ -203,9 +307,10 @@ def caught_up_replica(replica: Replica) -> Iterator[Replica]:
     replica.apply_delay(0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
-    """Headless Chromium for a browser test module (tests/browser.py)."""
+    """Headless Chromium (tests/browser.py), launched once a run: each test or module opens
+    contexts of its own, which share nothing (cookies, storage, cache)."""
     from tests.browser import chromium  # tests.browser imports this module
 
     with chromium() as launched:

@@ -9,6 +9,8 @@ retired installation that had live data; a price of exactly 1 €/kWh and one wi
 decimals; hostile text (formula, quotes, control characters, non-ASCII) in the register.
 """
 
+from flask import current_app
+
 from sgv.extensions import db
 from sgv.registry import import_register
 from tests.ocpi_helpers import headers
@@ -61,3 +63,8 @@ def build(app, client) -> str:
         db.session.execute(db.text(statement))
     db.session.commit()
     return token
+
+
+def seed() -> None:
+    """build() in the current app (conftest.module_world's seed)."""
+    build(current_app, current_app.test_client())

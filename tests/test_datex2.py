@@ -11,9 +11,12 @@ from sqlalchemy import text
 
 from sgv.datex2.xml import NS
 from sgv.extensions import db
-from sgv.registry import import_register
+from tests.conftest import module_world
 from tests.public_helpers import add_installation, live_cpo, push_status
-from tests.test_opendata import DEMO, REFS, SITE, go_live, run_cli
+from tests.test_opendata import REFS, SITE, load_demo, run_cli
+
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "datex2" / "v3.7"  # see its README
 ENTRY = SCHEMAS / "DATEXII_3_D2Payload.xsd"
@@ -26,13 +29,6 @@ def schema() -> etree.XMLSchema:
     if not ENTRY.exists():
         pytest.skip(f"DATEX II schemas not found at {SCHEMAS}")
     return etree.XMLSchema(etree.parse(str(ENTRY)))
-
-
-@pytest.fixture
-def demo(app, client) -> str:
-    import_register(DEMO)
-    db.session.commit()
-    return go_live(client)
 
 
 def fetch(client, name: str, headers: dict | None = None, **args):

@@ -6,7 +6,6 @@ references; and escaped() drops and escapes exactly as xml.escape() does."""
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
 from sgv import datex2, public
@@ -14,6 +13,7 @@ from sgv.datex2 import status_sql
 from sgv.datex2.xml import escape
 from sgv.extensions import db
 from tests import sql_render_world, test_datex2
+from tests.conftest import module_world
 from tests.test_datex2 import HOSTILE, valid
 from tests.test_opendata import REFS
 from tests.test_opendata_sql import BAD_ROWS, FILTERS
@@ -40,9 +40,8 @@ WHERE e.evse_id = 'ES*ABC*INST2A'
 """
 
 
-@pytest.fixture
-def world(app, client):
-    sql_render_world.build(app, client)
+def build_world() -> None:
+    sql_render_world.seed()
     db.session.execute(
         text(
             "UPDATE connectors SET tariff_ids = '{T2}' FROM evses e "
@@ -50,7 +49,10 @@ def world(app, client):
         )
     )
     db.session.execute(text(MIXED))
-    db.session.commit()
+
+
+# The edge-case world and MIXED, built once for the module in a database of its own.
+sql_world, rolled_back_database, world = module_world("world", build_world)
 
 
 def by_python(at, **filters) -> bytes:

@@ -2,7 +2,8 @@
 
 Real processes on one real database stand for two hosts: the first `flask sgv check …`
 is slow because its CPO (a CpoServer on 127.0.0.1) answers late, and the second one must
-see the lock, say so, exit 0 and do nothing.
+see the lock, say so, exit 0 and do nothing. Runs after the holder has gone run in this
+process (run_here): what they prove is that the lock was given back.
 """
 
 import json
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from flask import current_app
 
 from sgv.core.joblock import CHECK, RENEW_TOKENS, lock_key
 from sgv.extensions import db
@@ -65,6 +67,13 @@ def run(database_url: str, *args: str) -> subprocess.CompletedProcess:
     process = start(database_url, *args)
     out, err = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def run_here(*args: str) -> subprocess.CompletedProcess:
+    """Run `flask sgv ARGS` in this process (committed_app): a host that runs the job after
+    the other's lock is gone, where a separate process proves nothing more."""
+    result = current_app.test_cli_runner().invoke(args=["sgv", *args])
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:
@@ -139,7 +148,7 @@ def test_sequential_check_runs_both_run(committed_database, cpo):
 
     cpo.heal()
     for n in (2, 3):
-        after = run(committed_database, "check", "run", "--json")
+        after = run_here("check", "run", "--json")
         assert after.returncode == 0, after.stderr
         [result] = json.loads(after.stdout)["checks"]
         assert result["reachable"] and "not_run" not in json.loads(after.stdout)
@@ -161,7 +170,7 @@ def test_a_killed_holder_takes_its_lock_with_it(committed_database, cpo):
     # close; nobody has to clean up.
     wait_for(lambda: lock_holders(committed_database, CHECK) == 0, "the lock going with it")
     cpo.heal()
-    after = run(committed_database, "check", "run", "--json")
+    after = run_here("check", "run", "--json")
     assert after.returncode == 0, after.stderr
     [result] = json.loads(after.stdout)["checks"]
     assert result["reachable"]
@@ -196,7 +205,7 @@ def test_renew_tokens_runs_on_one_host_only(committed_database, cpo):
     assert first.returncode == 0, err
     assert "FAILED ES*CPO" in out
     cpo.heal()
-    after = run(committed_database, "check", "renew-tokens", "--json")
+    after = run_here("check", "renew-tokens", "--json")
     assert [r["party_id"] for r in json.loads(after.stdout)["renewed"]] == ["CPO"]
     db.session.rollback()
     db.session.refresh(party)

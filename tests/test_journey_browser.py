@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from sgv.demo.load import load
-from tests.browser import PHONE, chromium, phone_page, served
+from tests.browser import PHONE, phone_page, served
 from tests.test_route_browser import choose, ready, route_list
 
 RIVAS = "M-RivasVaciamadrid-004"  # IBD: 2 × 50 kW CCS free, 2 × 22 kW AC; 2 km off the line
@@ -33,9 +33,9 @@ def base_url(committed_database: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def phone(base_url: str) -> Iterator[Page]:
+def phone(base_url: str, browser: Browser) -> Iterator[Page]:
     """One phone-sized page (CSP bypassed for Playwright's polling only); no script error."""
-    with chromium() as browser, phone_page(browser) as page:
+    with phone_page(browser) as page:
         yield page
 
 

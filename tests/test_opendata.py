@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -22,6 +23,7 @@ from sgv.opendata.csv import NAMES
 from sgv.opendata.formats import installation_object
 from sgv.public import documents as public_documents
 from sgv.registry import import_register
+from tests.conftest import module_world
 from tests.ocpi_helpers import headers, make_party
 from tests.public_helpers import (
     TARIFF,
@@ -120,11 +122,15 @@ def go_live(client) -> str:
     return token
 
 
-@pytest.fixture
-def demo(app, client) -> str:
+def load_demo() -> str:
+    """Import the demo register and put IBD live on SITE; return IBD's token."""
     import_register(DEMO)
     db.session.commit()
-    return go_live(client)
+    return go_live(current_app.test_client())
+
+
+# The demo world, built once for the module; test_datex2, test_operators, test_route too.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 
 def get(client, name: str, **args):

@@ -20,10 +20,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from sgv import create_app
-from sgv.extensions import db
 from sgv.opendata import openapi
-from tests.conftest import app_settings, throwaway_database
+from tests.conftest import demo_template, throwaway_database
 from tests.contract_checks import valid_requests_are_accepted
 from tests.servers import gunicorn
 
@@ -33,15 +31,10 @@ EXAMPLES = int(os.environ.get("SGV_CONTRACT_EXAMPLES", "40"))  # per operation a
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
     """Serve the demo data under gunicorn on a free loopback port; yield its base URL."""
-    with throwaway_database("contract") as url:
-        app = create_app(app_settings(url))
-        with app.app_context():
-            result = app.test_cli_runner().invoke(args=["sgv", "demo", "load", "--json"])
-            assert result.exit_code == 0, result.output
-            db.session.remove()
-            db.engine.dispose()
-        with gunicorn(url) as base_url:
-            yield base_url
+    template, result = demo_template()  # `sgv demo load`, run once a test run
+    assert result.exit_code == 0, result.output
+    with throwaway_database("contract", template=template) as url, gunicorn(url) as base_url:
+        yield base_url
 
 
 # The description as the app builds it, loaded eagerly (schemathesis' lazy fixture loader

@@ -12,6 +12,7 @@ from sgv.extensions import db
 from sgv.opendata import csv as opendata_csv
 from sgv.opendata.formats import live_fields
 from tests import sql_render_world
+from tests.conftest import module_world
 from tests.test_hostile_rendering import BAD_ROWS
 
 FILTERS = (
@@ -23,9 +24,8 @@ FILTERS = (
 )
 
 
-@pytest.fixture
-def world(app, client):
-    sql_render_world.build(app, client)
+# The edge-case world, built once for the module in a database of its own.
+sql_world, rolled_back_database, world = module_world("world", sql_render_world.seed)
 
 
 def csv_by_python(at, **filters) -> bytes:

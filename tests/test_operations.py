@@ -126,8 +126,12 @@ def test_scheduled_check_reports_its_outcomes_and_outbound_calls_to_the_metrics_
     samples_dir.mkdir()
     # The jobs and gunicorn share the samples directory, as deploy/ sets it up.
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(samples_dir))
+    # The failed pull's one retry follows at once, not after the production 5 s.
     env = sgv_environment(
-        committed_database, METRICS_PORT=str(metrics_port), OUTBOUND_ALLOW_PRIVATE="1"
+        committed_database,
+        METRICS_PORT=str(metrics_port),
+        OUTBOUND_ALLOW_PRIVATE="1",
+        CHECK_RETRY_DELAY="0.01",
     )
 
     def check_run() -> None:

@@ -4,19 +4,13 @@
 import csv
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from sgv.extensions import db
 from sgv.models import CheckRun, Party, Rejection
-from sgv.registry import import_register
-from tests.test_opendata import DEMO, REFS, errors, go_live, run_cli
+from tests.conftest import module_world
+from tests.test_opendata import DEMO, REFS, errors, load_demo, run_cli
 
-
-@pytest.fixture
-def demo(app, client) -> str:
-    import_register(DEMO)
-    db.session.commit()
-    return go_live(client)
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 
 def register_counts(party_id: str) -> tuple[int, int]:

@@ -15,11 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgv.extensions import db
 from sgv.opendata import route
-from sgv.registry import import_register
+from tests.conftest import module_world
 from tests.ocpi_helpers import headers
-from tests.test_opendata import DEMO, SITE, conforms, go_live, run_cli
+from tests.test_opendata import SITE, conforms, load_demo, run_cli
+
+# The demo world of test_opendata, built once for this module in a database of its own.
+demo_world, rolled_back_database, demo = module_world("demo", load_demo)
 
 MADRID, VALDEMORO, VALENCIA = (40.4168, -3.7038), (40.19398, -3.69273), (39.4699, -0.3763)
 LINE = polyline.encode([MADRID, VALENCIA], 5)
@@ -27,13 +29,6 @@ VIA = polyline.encode([MADRID, VALDEMORO, VALENCIA], 5)  # a waypoint at the liv
 # Back and forth over Spain: the worst corridor a URL may hold (bench/route.py's zigzag).
 ZIGZAG = [(36.2 + (n % 2) * 7.5, -9.0 + n * 0.35) for n in range(36)]
 EARTH = 6371.0088
-
-
-@pytest.fixture
-def demo(app, client) -> str:
-    import_register(DEMO)
-    db.session.commit()
-    return go_live(client)
 
 
 def ask(client, name: str = "installations.json", **args):
