@@ -17,15 +17,21 @@ from sgv.extensions import db
 from sgv.public.prices import Pricer
 from sgv.public.tariffs import Price
 
+
 # Every kind of connector the selection's public EVSEs may have: those of every candidate
 # (rules.py), a superset read without choosing the newest EVSE, is only priced, never shown.
-CANDIDATE_KINDS = """
-SELECT v.party_fk, k.tariff_ids,
-       public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage, k.power_type)
+def kind_columns(zone: str) -> str:
+    """SQL: the power and zone of connector `k` at installation `i`, whose location's zone
+    is `zone`: with the CPO and `k.tariff_ids`, what its price depends on."""
+    return f"""public_power_kw(k.max_electric_power, k.max_voltage, k.max_amperage, k.power_type)
            AS power_kw,
-       public_time_zone(v.location_time_zone, i.geom) AS time_zone
+       public_time_zone({zone}, i.geom) AS time_zone"""
+
+
+CANDIDATE_KINDS = f"""
+SELECT v.party_fk, k.tariff_ids, {kind_columns("v.location_time_zone")}
 FROM public_evse_candidates v JOIN connectors k ON k.evse_fk = v.evse_pk
-JOIN installations i ON i.id = v.installation_id WHERE {where}
+JOIN installations i ON i.id = v.installation_id WHERE {{where}}
 """
 DISTINCT_KINDS = f"""
 SELECT DISTINCT c.party_fk, c.tariff_ids, c.time_zone, c.power_kw FROM ({CANDIDATE_KINDS}) c

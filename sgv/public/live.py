@@ -27,22 +27,21 @@ from typing import NamedTuple
 from sqlalchemy import text
 
 from sgv.extensions import db
+from sgv.public.kinds import kind_columns
 from sgv.public.prices import Pricer
 from sgv.public.rules import published, selection
 from sgv.public.streaming import prepare
 
 # Every EVSE of a live CPO at a matched location, public or not: which of a charge point's
 # EVSEs is public, and whether it is REMOVED, changes with pushes that leave prices alone.
-KINDS = """
-SELECT l.party_fk, c.tariff_ids, public_time_zone(l.time_zone, i.geom) AS time_zone,
-       public_power_kw(c.max_electric_power, c.max_voltage, c.max_amperage,
-                       c.power_type::text) AS power_kw,
+KINDS = f"""
+SELECT l.party_fk, k.tariff_ids, {kind_columns("l.time_zone")},
        string_agg(e.id::text, ',') AS evses
 FROM evses e
 JOIN locations l ON l.id = e.location_fk
 JOIN public_parties p ON p.id = l.party_fk
 JOIN installations i ON i.id = l.installation_id
-JOIN connectors c ON c.evse_fk = e.id AND c.tariff_ids <> '{}'
+JOIN connectors k ON k.evse_fk = e.id AND k.tariff_ids <> '{{}}'
 GROUP BY 1, 2, 3, 4
 """
 
@@ -111,7 +110,7 @@ def evse_prices(at: datetime | None = None) -> EvsePrices:
     db.session.execute(text("SET LOCAL enable_sort TO DEFAULT"))
     pricer = Pricer({party_fk for party_fk, *_ in kinds}, moment)
     lowest: dict[str, Decimal] = {}  # by EVSE id, as text
-    for party_fk, tariff_ids, time_zone, power_kw, evses in kinds:
+    for party_fk, tariff_ids, power_kw, time_zone, evses in kinds:
         price = pricer.price(party_fk, tariff_ids, time_zone, power_kw)
         energy = None if price is None else price.energy_excl_vat
         if energy is None:
