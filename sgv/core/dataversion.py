@@ -205,8 +205,7 @@ def current() -> dict[str, int]:
     """Return the current data versions, by name (static, dynamic, priced)."""
     if has_request_context() and PRIMARY in request.environ:  # a replica may serve it
         return on_primary().versions
-    row = db.session.execute(text(VERSIONS_SQL)).one()
-    return dict(zip(NAMES.values(), row, strict=False))
+    return _named(db.session.execute(text(VERSIONS_SQL)).one())
 
 
 def on_primary() -> Reading:
@@ -219,11 +218,15 @@ def on_primary() -> Reading:
     if "reading" not in state:
         with db.engines[None].connect() as conn:
             row = conn.execute(text(VERSIONS_SQL + ", pg_current_wal_insert_lsn()::text")).one()
-        versions = dict(zip(NAMES.values(), row, strict=False))
-        state["reading"] = Reading(
-            versions, _position(dict(zip(NAMES, row, strict=False)), row[-1])
-        )
+        versions = _named(row)
+        by_sequence = {sequence: versions[name] for sequence, name in NAMES.items()}
+        state["reading"] = Reading(versions, _position(by_sequence, row[-1]))
     return state["reading"]
+
+
+def _named(row: tuple) -> dict[str, int]:
+    """Return the versions VERSIONS_SQL read (first in `row`) by name."""
+    return dict(zip(NAMES.values(), row[: len(NAMES)], strict=True))
 
 
 def _position(versions: dict[str, int], now: str) -> int:
