@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from sgv.core import limits
+from sgv.core.headers import ocpi
 from sgv.core.refusals import Refused
 from sgv.extensions import db
 from sgv.models import Rejection
@@ -29,9 +30,9 @@ RETRY_AFTER = 5  # seconds: a PostgreSQL restart or failover takes a few
 
 def audience() -> str:
     """Say who is asking, from the path: 'ocpi', 'opendata' (JSON, the map's too) or 'html'."""
-    path = request.path
-    if path.startswith("/api/") or path == "/api":
+    if ocpi():
         return "ocpi"
+    path = request.path
     if path.startswith("/opendata/") and path != "/opendata/":
         return "opendata"
     if path.startswith("/map/"):  # the map's JSON documents
