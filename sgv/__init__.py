@@ -1,5 +1,8 @@
 """SGV: Spain's national access point for public EV charging data."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 from sgv.config import (
@@ -15,9 +18,28 @@ from sgv.core.proxy import TrustedProxyFix, trusted_networks
 from sgv.extensions import cache, db, migrate
 
 
+class SgvFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks for every hook, view and handler of every request (a dozen for an OCPI
+    push, through inspect); the answer never changes for a function.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._callables: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        try:
+            return self._callables[func]
+        except KeyError:
+            made = self._callables[func] = super().ensure_sync(func)
+            return made
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the SGV application."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = SgvFlask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_prefixed_env("SGV")

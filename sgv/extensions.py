@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import PoolProxiedConnection
 
 # Deterministic constraint names, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -77,25 +78,26 @@ def autocommit_session() -> None:
 
 
 @contextmanager
-def autocommitted() -> Iterator[psycopg.Connection]:
-    """Lend a primary psycopg connection whose every statement commits by itself.
+def autocommitted() -> Iterator[PoolProxiedConnection]:
+    """Lend a primary pooled connection whose every statement commits by itself.
 
     For one statement that is atomic by itself and needs none of the session's work: no
     BEGIN and COMMIT round trips, no ORM, and no SQLAlchemy Connection around the pool's
     (its isolation-level machinery cost a status PATCH ~30 µs of CPU; the pool's own
-    liveness check and reset still apply). A primary bound to a connection already in a
-    transaction (the tests' rolled-back one) runs it there, in a savepoint.
+    liveness check and reset still apply). Its `driver_connection` is psycopg's, and its
+    `info` lives as long as that connection. A primary bound to a connection already in
+    a transaction (the tests' rolled-back one) runs it there, in a savepoint.
     """
     bind = db.engines[None]
     if not isinstance(bind, Engine):
         with bind.begin_nested():
-            yield bind.connection.driver_connection
+            yield bind.connection
         return
     pooled = bind.raw_connection()
     driver = pooled.driver_connection
     try:
         driver.autocommit = True
-        yield driver
+        yield pooled
     finally:
         try:
             driver.autocommit = False  # as the pool lends it to everyone else

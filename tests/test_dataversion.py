@@ -114,7 +114,7 @@ def test_status_patch_in_autocommit_bumps_the_dynamic_version_once(committed_app
     @contextmanager
     def spy():
         with lend() as conn:
-            isolation.append(conn.autocommit)
+            isolation.append(conn.driver_connection.autocommit)
             yield conn
 
     monkeypatch.setattr(status, "autocommitted", spy)

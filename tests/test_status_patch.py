@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from sgv.core import dataversion
 from sgv.extensions import db
+from sgv.ocpi import status
 from sgv.ocpi.tokens import digest, new_token
 from tests.ocpi_helpers import example, headers, make_party, send
 from tests.servers import gunicorn
@@ -145,13 +146,13 @@ def test_the_new_token_and_the_pending_one_push_at_once(cpo, client, form):
     assert history[-2:] == ["CHARGING", "BLOCKED"]  # the trigger still records each change
 
 
-def test_a_status_patch_is_one_statement_besides_the_pool_check_and_the_bump(
-    committed_app, monkeypatch
-):
+def test_a_status_patch_is_one_round_trip_besides_the_pool_check(committed_app, monkeypatch):
     client = committed_app.test_client()
     _, token = make_party("BE", "BEC")
     assert client.put(URL, json=example("2.2.1", "location_example"), headers=headers(token))
-    db.session.remove()  # the request below checks out a connection of its own
+    db.session.remove()  # the requests below check out this one connection of the pool
+    # The first push on a connection makes the procedure there (sgv/ocpi/status.py).
+    assert client.patch(EVSE, json=NEWER, headers=headers(token)).status_code == 200
     sent: list[str] = []
     execute = psycopg.Cursor.execute
 
@@ -159,16 +160,51 @@ def test_a_status_patch_is_one_statement_besides_the_pool_check_and_the_bump(
         sent.append(query if isinstance(query, str) else repr(query))
         return execute(cursor, query, *args, **kwargs)
 
+    before = dataversion.current()["dynamic"]
     monkeypatch.setattr(psycopg.Cursor, "execute", counted)
-    response = client.patch(EVSE, json=NEWER, headers=headers(token))
+    later = {"status": "BLOCKED", "last_updated": "2026-01-01T11:00:00Z"}
+    response = client.patch(EVSE, json=later, headers=headers(token))
     monkeypatch.undo()
     assert response.status_code == 200, response.json
-    # The pool's liveness check, the statement, the data-version bump: no token query
-    # of its own, no BEGIN or COMMIT.
-    assert len(sent) == 3, sent
-    [statement] = [query for query in sent if "UPDATE evses" in query]
-    assert "FROM parties" in statement  # the token is checked where the push is applied
-    assert any("nextval('dynamic_data_version')" in query for query in sent)
+    # The pool's liveness check, then one call: the token check, the update, its commit
+    # and the data-version bump. No token query of its own, no BEGIN or COMMIT.
+    assert len(sent) == 2, sent
+    assert sent[1].startswith(f"CALL {status.PROCEDURE}(")
+    assert stored()[0] == "BLOCKED"
+    assert dataversion.current()["dynamic"] == before + 1
+
+
+def test_a_connection_that_lost_its_procedure_makes_it_again(committed_app, committed_database):
+    # A pooler's DISCARD TEMP (or DISCARD ALL) empties a connection's temporary schema,
+    # where the procedure lives: the next push on it still lands, and is not doubled.
+    client = committed_app.test_client()
+    _, token = make_party("BE", "BEC")
+    assert client.put(URL, json=example("2.2.1", "location_example"), headers=headers(token))
+    db.session.remove()  # from here on the pool's connections are the pushes' alone
+    assert client.patch(EVSE, json=NEWER, headers=headers(token)).status_code == 200
+    idle = [db.engine.raw_connection() for _ in range(db.engine.pool.checkedin())]
+    count = "SELECT count(*) FROM pg_proc WHERE pronamespace = pg_my_temp_schema()"
+    made = 0
+    for pooled in idle:
+        with pooled.driver_connection.cursor() as cursor:
+            made += cursor.execute(count).fetchone()[0]
+            cursor.execute("DISCARD TEMP")
+            assert cursor.execute(count).fetchone()[0] == 0
+        pooled.commit()
+    assert made == 1  # the first push's connection
+    for pooled in idle:
+        pooled.close()
+    with psycopg.connect(committed_database, autocommit=True) as reader:
+        before = reader.execute(VERSION).fetchone()[0]
+        statuses = ["BLOCKED", "AVAILABLE"] * len(idle)  # every idle connection has a turn
+        for hour, status_now in enumerate(statuses, start=11):
+            later = {"status": status_now, "last_updated": f"2026-01-01T{hour}:00:00Z"}
+            response = client.patch(EVSE, json=later, headers=headers(token))
+            assert response.status_code == 200, response.json
+            assert reader.execute(STORED).fetchone()[0] == status_now
+        assert reader.execute(VERSION).fetchone()[0] == before + len(statuses)
+        history = [row[0] for row in reader.execute(HISTORY)]
+    assert history[-len(statuses) - 1 :] == ["CHARGING", *statuses]
 
 
 # A deferred trigger sleeps just before the PATCH's statement commits: for that long the

@@ -37,7 +37,7 @@ NAMES = {STATIC: "static", DYNAMIC: "dynamic", PRICED: "priced"}
 
 # nextval() is never rolled back, so it needs no transaction: a few idle autocommit
 # connections bump in one round trip each, instead of a second session transaction.
-# The status PATCH (SPEC §9's hot path) bumps on its own autocommit connection: bump_on().
+# The status PATCH (SPEC §9's hot path) bumps in its own procedure (sgv/ocpi/status.py).
 _idle: dict[str, list[psycopg.Connection]] = {}
 _lock = threading.Lock()
 
@@ -68,24 +68,7 @@ def bump(*sequences: str) -> None:
         row = conn.execute(query).fetchone()
     with _lock:
         _idle.setdefault(dsn, []).append(conn)
-    _bumped(sequences, row)
-
-
-def bump_on(conn: psycopg.Connection, *sequences: str) -> None:
-    """Advance the named data versions on `conn`, whose change has committed by itself.
-
-    For the one-statement status PATCH (sgv/ocpi/status.py): its autocommit statement
-    has committed, visible to every reader, before its result came back, so the next
-    statement on the same connection bumps after the commit, as bump() does, without
-    a connection of its own (half the database connections of a worker, and no lock).
-    """
-    try:
-        row = conn.execute(_bump_sql(sequences, bool(current_app.config["REPLICA_URL"])))
-        row = row.fetchone()
-    except psycopg.OperationalError:  # the server went away since: bump() reconnects
-        bump(*sequences)
-        return
-    _bumped(sequences, row)
+    bumped(sequences, row)
 
 
 @functools.cache
@@ -97,8 +80,12 @@ def _bump_sql(sequences: tuple[str, ...], recording: bool) -> str:
     return f"SELECT {calls}"
 
 
-def _bumped(sequences: tuple[str, ...], row: tuple | None) -> None:
-    """Count the bump; with a replica, record the WAL position of the versions it made."""
+def bumped(sequences: tuple[str, ...], row: tuple | None) -> None:
+    """Count a bump; with a replica, record the WAL position of the versions it made.
+
+    `row`: what nextval() returned for each of `sequences`, then the WAL position read
+    after them (pg_current_wal_insert_lsn()), as _bump_sql() asks for.
+    """
     metrics.bumped(*sequences)
     if current_app.config["REPLICA_URL"] and row is not None:
         # current() reads last_value + 1 once called: the version this bump made.
