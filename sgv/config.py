@@ -3,6 +3,8 @@
 import ipaddress
 from typing import Any
 
+from sgv.pool import CheckedPool
+
 # The cluster that scripts/run and scripts/test start (scripts/lib/postgres.sh).
 DEFAULT_DATABASE_URL = "postgresql://sgv@127.0.0.1:54320/sgv"
 
@@ -86,9 +88,10 @@ def sqlalchemy_url(url: str) -> str:
 def engine_options(threads: int) -> dict:
     """SQLAlchemy engine options for a process serving `threads` requests at once.
 
-    A pool smaller than the threads would open and close a connection per request.
+    A pool smaller than the threads would open and close a connection per request. The
+    pool discards a connection the server has closed without asking it (sgv/pool.py).
     """
-    return {"pool_pre_ping": True, "pool_size": threads}
+    return {"poolclass": CheckedPool, "pool_size": threads}
 
 
 def replica_binds(replica_url: str) -> dict:
