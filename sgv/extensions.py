@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from flask import current_app, request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,19 +50,8 @@ cache = Cache()
 migrate = Migrate()
 
 
-class PublicLimiter(Limiter):
-    """flask-limiter, consulted only for the blueprints that carry a limit (sgv/core/limits.py).
-
-    Every other request (a CPO's pushes: the hot path) skips its checks.
-    """
-
-    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True):
-        if request.blueprint in current_app.extensions.get("sgv.limited_blueprints", ()):
-            super()._check_request_limit(callable_name, in_middleware)
-
-
 # Keyed on request.remote_addr: behind nginx, ProxyFix makes it the real client's address.
-limiter = PublicLimiter(key_func=get_remote_address)
+limiter = Limiter(key_func=get_remote_address)  # on the public blueprints (core/limits.py)
 
 
 def autocommit_session() -> None:
