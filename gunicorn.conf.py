@@ -14,7 +14,7 @@ bind = os.environ.get("SGV_BIND", "127.0.0.1:5000")
 # One process per core, each with threads: requests spend much of their time waiting for
 # PostgreSQL, and on few cores more processes than cores cost more in context switches
 # than they gain — measured on 2 cores, 2 workers × 8 threads spend half the CPU per OCPI
-# push of 5 × 4 (docs/performance.md).
+# push of 5 × 4, and 4 × 4 less than 2 × 4 (docs/performance.md).
 # At least two, so a recycled worker never leaves nobody serving.
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
