@@ -567,6 +567,13 @@ def parse_args() -> argparse.Namespace:
         help="batches of in-process CPU per PATCH, each app (bench/patch_cpu.py); 0: none",
     )
     parser.add_argument(
+        "--server-threads",
+        type=int,
+        metavar="N",
+        help="SGV_THREADS for both servers (threads per worker and pool size; default 4)",
+    )
+    parser.add_argument("--workers", type=int, metavar="N", help="WEB_CONCURRENCY for both servers")
+    parser.add_argument(
         "--shared-socket",
         action="store_true",
         help="also run SGV with reuse_port off (one listening socket), each round",
@@ -577,7 +584,11 @@ def parse_args() -> argparse.Namespace:
 def measured(app_spec: str, url: str, token: str, args, log: Path, shared: bool = False) -> Load:
     """Serve `app_spec`, warm it up, measure it; return what wrk saw."""
     sgv = app_spec == "wsgi:app"
-    extra = operations_environment() if sgv and not args.operations_off else None
+    extra = operations_environment() if sgv and not args.operations_off else {}
+    if args.server_threads:
+        extra["SGV_THREADS"] = str(args.server_threads)
+    if args.workers:
+        extra["WEB_CONCURRENCY"] = str(args.workers)
     with gunicorn(app_spec, url, log, shared_socket=shared, extra=extra) as server:
         run_wrk(server, token, args, args.warmup)
         load = run_wrk(server, token, args, args.duration)

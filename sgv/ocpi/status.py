@@ -85,7 +85,8 @@ def _procedure_sql() -> str:
     """Return CREATE PROCEDURE for the statement: its binds become $1…, its row OUTs."""
     statement = str(STATUS_PATCH.compile(dialect=PGDialect_psycopg()))
     binds = set(re.findall(r"%\((\w+)\)s", statement))
-    assert binds == set(PARAMETERS), f"the procedure's parameters: {sorted(binds)}"
+    if binds != set(PARAMETERS):  # the statement changed: say which binds it has now
+        raise RuntimeError(f"PARAMETERS must name the statement's binds: {sorted(binds)}")
     for position, name in enumerate(PARAMETERS, start=1):
         statement = statement.replace(f"%({name})s", f"${position}")
     statement = statement.replace("%%", "%")
