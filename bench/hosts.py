@@ -5,7 +5,7 @@ In one run:
 1. a throw-away database with `--sites` installations (bench/map.py's register) whose
    CPO ES*IBD is live on `--live` of them; one Redis (tests/servers.py) and one streaming
    replica of the cluster (tests/pg_cluster.py, pg_basebackup -R), shared by both modes;
-2. for each mode — "primary": two gunicorns (gunicorn.conf.py, 2 workers × 8 threads
+2. for each mode — "primary": two gunicorns (gunicorn.conf.py, 2 workers × SGV_THREADS threads
    each) with SGV_CACHE_URL on the Redis; "replica": the same plus SGV_REPLICA_URL —
    `--clients` threads send public reads round-robin to both hosts for `--seconds`:
    installation details (random ids: mostly cache misses), bbox-filtered exports (never
