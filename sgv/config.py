@@ -55,8 +55,8 @@ class Defaults:
     CACHE_DEFAULT_TIMEOUT = 300
     # Threads per gunicorn worker (gunicorn.conf.py reads it too): each holds at most one
     # database connection, so it also sizes each process's pool. Four, not eight: on 2
-    # cores, under a burst of status pushes at 32 connections, 2 × 4 threads answered
-    # more pushes than 2 × 8 with a p99 of 38–46 ms instead of 50–57 (fewer threads
+    # cores, under a burst of status pushes at 32 connections, 2 × 4 threads answered as
+    # many pushes or more than 2 × 8 with a p99 of 34–46 ms instead of 50–57 (fewer threads
     # fighting for the GIL, fewer backends for PostgreSQL's commits; docs/performance.md).
     THREADS = 4
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses or
