@@ -53,7 +53,7 @@ def bump(*sequences: str) -> None:
     if not sequences:
         return
     dsn = _dsn(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    query = _bump_sql(sequences, bool(current_app.config["REPLICA_URL"]))
+    query = bump_sql(sequences, bool(current_app.config["REPLICA_URL"]))
     with _lock:
         pool = _idle.setdefault(dsn, [])
         conn = pool.pop() if pool else None
@@ -72,7 +72,7 @@ def bump(*sequences: str) -> None:
 
 
 @functools.cache
-def _bump_sql(sequences: tuple[str, ...], recording: bool) -> str:
+def bump_sql(sequences: tuple[str, ...], recording: bool) -> str:
     """Return the one query that advances `sequences` (and reads the WAL position)."""
     calls = ", ".join(f"nextval('{name}')" for name in sequences)
     if recording:  # after nextval: the position is past the commit that asked
@@ -84,7 +84,7 @@ def bumped(sequences: tuple[str, ...], row: tuple | None) -> None:
     """Count a bump; with a replica, record the WAL position of the versions it made.
 
     `row`: what nextval() returned for each of `sequences`, then the WAL position read
-    after them (pg_current_wal_insert_lsn()), as _bump_sql() asks for.
+    after them (pg_current_wal_insert_lsn()), as bump_sql() asks for.
     """
     metrics.bumped(*sequences)
     if current_app.config["REPLICA_URL"] and row is not None:

@@ -18,7 +18,6 @@ from collections import namedtuple
 from datetime import UTC, datetime
 
 import psycopg
-from flask import current_app
 from psycopg.pq import TransactionStatus
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
@@ -76,7 +75,7 @@ RESULT = {  # the statement's columns, then the bump's
     "evse_pk": "integer",
     "applied": "bigint",
     "version": "bigint",  # nextval() of the dynamic version, when the push applied
-    "lsn": "text",  # the primary's WAL position after it, when a replica needs it
+    "lsn": "text",  # the primary's WAL position after it (kept when there is a replica)
 }
 PROCEDURE = "pg_temp.sgv_status_patch"
 
@@ -90,8 +89,7 @@ def _procedure_sql() -> str:
     for position, name in enumerate(PARAMETERS, start=1):
         statement = statement.replace(f"%({name})s", f"${position}")
     statement = statement.replace("%%", "%")
-    inputs = [f"in_{name} {kind}" for name, kind in PARAMETERS.items()]
-    inputs += ["in_commit boolean", "in_record boolean"]
+    inputs = [f"in_{name} {kind}" for name, kind in PARAMETERS.items()] + ["in_commit boolean"]
     outputs = [f"OUT {name} {kind}" for name, kind in RESULT.items()]
     columns = ", ".join(list(RESULT)[:-2])
     return f"""
@@ -105,10 +103,7 @@ BEGIN
         COMMIT;
     END IF;
     IF applied > 0 THEN
-        version := nextval('{dataversion.DYNAMIC}');
-        IF in_record THEN
-            lsn := pg_current_wal_insert_lsn()::text;
-        END IF;
+        {dataversion.bump_sql((dataversion.DYNAMIC,), True)} INTO version, lsn;
     END IF;
 END
 $procedure$
@@ -124,7 +119,7 @@ ARGUMENTS = {
     "digests": "ARRAY[CAST(%(digest)s AS text), CAST(%(other_digest)s AS text)]",
     "cleared": "COALESCE(CAST(%(cleared)s AS text[]), '{}')",
 }
-CALL = f"CALL {PROCEDURE}({', '.join(ARGUMENTS.values())}, %(commit)s, %(record)s"
+CALL = f"CALL {PROCEDURE}({', '.join(ARGUMENTS.values())}, %(commit)s"
 CALL += ", NULL" * len(RESULT) + ")"
 # The statement's row, then the bump's: a plain tuple made into one, not a class per row.
 Found = namedtuple("Found", RESULT)
@@ -135,7 +130,7 @@ def _call(pooled: PoolProxiedConnection, values: dict) -> Found:
     """Run the statement, commit it unless in a transaction, bump if it applied."""
     cursor = pooled.info.get(CURSOR) or _prepare(pooled)
     alone = cursor.connection.info.transaction_status is TransactionStatus.IDLE
-    values = {**values, "commit": alone, "record": bool(current_app.config["REPLICA_URL"])}
+    values = {**values, "commit": alone}
     try:
         row = cursor.execute(CALL, values).fetchone()
     except psycopg.errors.UndefinedFunction:
